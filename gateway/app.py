@@ -1,0 +1,43 @@
+"""The app factory: settings in, a ready WSGI application out (one per process)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+from gateway.config import Settings
+from gateway.service.auth import Authenticator
+from gateway.service.clock import Clock, SystemClock
+from gateway.service.gateway import GatewayService
+from gateway.service.handlers import operations
+from gateway.service.unit_of_work import Database
+from gateway.soap.app import SoapApplication
+from gateway.store.db import make_engine
+
+
+@dataclass
+class Components:
+    settings: Settings
+    database: Database
+    auth: Authenticator
+    clock: Clock
+    service: GatewayService
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Components:
+    database = Database(make_engine(settings.database_url))
+    auth = Authenticator(settings)
+    clock = clock or SystemClock()
+    service = GatewayService(settings, database, auth, clock, operations())
+    return Components(settings, database, auth, clock, service)
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> SoapApplication:
+    return SoapApplication(settings, build(settings, clock).service)
+
+
+def from_environment() -> SoapApplication:
+    """Entry point for WSGI servers: ``gunicorn 'gateway.app:from_environment()'``."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return create_app(Settings.load(os.environ))

@@ -1,0 +1,117 @@
+"""Settings: one frozen object, built once from the environment (``GATEWAY_*``) or a TOML file.
+
+Nothing below this module reads ``os.environ``; the app factory and the CLI build ``Settings`` and
+pass it in. A config file (``GATEWAY_CONFIG=/etc/gateway.toml`` or ``--config``) holds the same keys
+in lower case without the prefix (``database_url = "postgresql+psycopg://..."``); environment
+variables win over the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from gateway.domain.services import Service
+from gateway.errors import StartupError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = PROJECT_ROOT / "var" / "gateway.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE}"
+    public_base_url: str = ""  # empty: http://<bind>
+    bind: str = "127.0.0.1:8080"
+    workers: int = 2
+    legacy_endpoints: bool = False
+    max_message_bytes: int = 10 * 1024 * 1024
+    access_token_seconds: int = 3600
+    refresh_token_seconds: int = 86400
+    max_token_families: int = 20
+    rta_current_release: str = "R7"
+    elpl_current_release: str = "R6"
+    password_expiry_days: int = 90
+    lockout_attempts: int = 5
+    lockout_minutes: int = 30
+    require_client_id: bool = False
+    message_retention_days: int = 30
+    sandbox: bool = False
+    wsdl_dir: Path = PROJECT_ROOT / "wsdl"
+    schemas_dir: Path = PROJECT_ROOT / "schemas"
+    # Argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile. Tests lower them.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        """The URL clients reach the gateway at: written into every served WSDL."""
+        return (self.public_base_url or f"http://{self.bind}").rstrip("/")
+
+    def current_release(self, service: Service) -> str:
+        return self.rta_current_release if service is Service.RTA else self.elpl_current_release
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
+        """Build settings from an optional TOML file, then ``GATEWAY_*`` variables of ``environ``."""
+        values: dict[str, Any] = {}
+        path = config_file or (Path(environ["GATEWAY_CONFIG"]) if "GATEWAY_CONFIG" in environ
+                               else None)
+        if path is not None:
+            try:
+                values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise StartupError(f"cannot read config file {path}: {exc}") from exc
+        for f in fields(cls):
+            key = f"GATEWAY_{f.name.upper()}"
+            if key in environ:
+                values[f.name] = environ[key]
+        return cls._coerce(values)
+
+    @classmethod
+    def _coerce(cls, values: Mapping[str, Any]) -> Settings:
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise StartupError(f"unknown setting(s): {', '.join(unknown)}")
+        defaults = cls()
+        out: dict[str, Any] = {}
+        for name, raw in values.items():
+            default = getattr(defaults, name)
+            try:
+                out[name] = _coerce_value(raw, default)
+            except ValueError as exc:
+                raise StartupError(f"setting {name}: {exc}") from exc
+        settings = cls(**out)
+        for service in Service:
+            if not settings.current_release(service).startswith("R"):
+                raise StartupError(f"{service.value}_current_release must look like R7")
+        return settings
+
+
+def _coerce_value(raw: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"expected a boolean, got {raw!r}")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, Path):
+        return Path(raw)
+    return raw

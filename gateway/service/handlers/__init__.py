@@ -1,0 +1,16 @@
+"""One handler per operation; ``operations()`` is the table the gateway dispatches on."""
+
+from __future__ import annotations
+
+from gateway.service.gateway import OperationSpec
+from gateway.service.handlers import authentication, reference
+
+
+def operations() -> dict[str, OperationSpec]:
+    table: dict[str, OperationSpec] = {}
+    for module in (authentication, reference):
+        overlap = table.keys() & module.OPERATIONS.keys()
+        if overlap:
+            raise RuntimeError(f"operations registered twice: {sorted(overlap)}")
+        table.update(module.OPERATIONS)
+    return table

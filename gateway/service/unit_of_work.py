@@ -1,0 +1,60 @@
+"""The unit of work: one database transaction per request, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.store.repositories import (
+    HospitalRepository,
+    JournalRepository,
+    OrganisationRepository,
+    TokenRepository,
+    UserRepository,
+)
+
+
+class UnitOfWork:
+    """Opens a session and its repositories; ``commit()`` makes the work durable.
+
+    Leaving the ``with`` block without ``commit()`` (an exception, a refusal) rolls everything back.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        self.organisations = OrganisationRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.tokens = TokenRepository(self.session)
+        self.journal = JournalRepository(self.session)
+        self.hospitals = HospitalRepository(self.session)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+class Database:
+    """The engine and session factory of one process, built from the settings' URL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

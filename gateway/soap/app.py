@@ -1,0 +1,147 @@
+"""The WSGI application: endpoints, ``?wsdl``, pack XSDs, ``/healthz`` and SOAP processing.
+
+A POST to an endpoint goes: size limit -> envelope checks (SOAP Fault on failure) -> the
+operation's fields, decoded per the contract -> ``GatewayService.handle`` -> response envelope.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from sqlalchemy import text
+
+from gateway.config import Settings
+from gateway.errors import EnvelopeError, EnvelopeTooLarge
+from gateway.service.gateway import GatewayService, ServiceRequest
+from gateway.soap.codec import decode_request, encode_envelope, fault_envelope
+from gateway.soap.contract import Contract, load_contract
+from gateway.soap.envelope import open_envelope
+from gateway.soap.namespaces import ENDPOINTS, Endpoint
+
+log = logging.getLogger("gateway.soap")
+
+StartResponse = Callable[..., Any]
+XML = "text/xml; charset=utf-8"
+_SAFE_FILE = re.compile(r"^[A-Za-z0-9_.-]+\.xsd$")
+_RELEASE = re.compile(r"^R\d{1,2}$")
+_ADDRESS = re.compile(r'(<soap:address location=")[^"]*(")')
+
+
+class SoapApplication:
+    def __init__(self, settings: Settings, service: GatewayService) -> None:
+        self.settings = settings
+        self.service = service
+        self.contracts: dict[str, Contract] = {}
+        self.wsdl: dict[str, bytes] = {}
+        for endpoint in ENDPOINTS:
+            if endpoint.era == "legacy" and not settings.legacy_endpoints:
+                continue
+            contract = load_contract(settings.wsdl_dir, endpoint)
+            key = endpoint.path.lower()
+            self.contracts[key] = contract
+            location = settings.base_url + endpoint.path
+            self.wsdl[key] = _ADDRESS.sub(lambda m, loc=location: m.group(1) + loc + m.group(2),
+                                          contract.wsdl_text, count=1).encode("utf-8")
+        self.roots = {c.endpoint.root.lower(): c.endpoint for c in self.contracts.values()}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = (environ.get("PATH_INFO") or "/").rstrip("/") or "/"
+        key = path.lower()
+        if key == "/healthz":
+            return self._health(start_response)
+        if key in self.contracts:
+            if method == "POST":
+                return self._soap(environ, start_response, self.contracts[key])
+            if method == "GET" and _asks_wsdl(environ.get("QUERY_STRING", "")):
+                return _reply(start_response, "200 OK", XML, self.wsdl[key])
+            return _reply(start_response, "405 Method Not Allowed", "text/plain",
+                          b"POST a SOAP 1.1 envelope, or GET ?wsdl\n")
+        parts = path.split("/")
+        if method == "GET" and len(parts) == 5 and parts[2] == "xsd":
+            endpoint = self.roots.get(f"/{parts[1]}".lower())
+            if endpoint is not None:
+                return self._xsd(start_response, endpoint, parts[3], parts[4])
+        return _reply(start_response, "404 Not Found", "text/plain", b"not found\n")
+
+    # ------------------------------------------------------------------------------------- SOAP
+    def _soap(self, environ: dict[str, Any], start_response: StartResponse,
+              contract: Contract) -> Iterable[bytes]:
+        started = time.perf_counter()
+        correlation_id = str(uuid.uuid4())
+        endpoint = contract.endpoint
+        source_ip = environ.get("REMOTE_ADDR")
+        raw = b""
+        operation = ""
+        try:
+            raw = _read_body(environ, self.settings.max_message_bytes)
+            operation, wrapper = open_envelope(raw, contract)
+        except EnvelopeError as exc:
+            body = fault_envelope(exc.fault_code, exc.reason)
+            req = ServiceRequest(endpoint.path, endpoint.service, endpoint.era, operation,
+                                 lambda: {}, correlation_id, source_ip, raw)
+            self.service.journal_fault(req, exc.fault_code, exc.reason, started, len(body))
+            return _reply(start_response, "500 Internal Server Error", XML, body)
+
+        def decode(w: Any = wrapper, op: str = operation) -> dict[str, Any]:
+            return decode_request(contract, op, w)
+
+        req = ServiceRequest(endpoint.path, endpoint.service, endpoint.era, operation, decode,
+                             correlation_id, source_ip, raw)
+        body = self.service.handle(req, lambda result: encode_envelope(contract, operation,
+                                                                       result))
+        return _reply(start_response, "200 OK", XML, body)
+
+    # ------------------------------------------------------------------------------ documents
+    def _xsd(self, start_response: StartResponse, endpoint: Endpoint, release: str,
+             file_name: str) -> Iterable[bytes]:
+        if _RELEASE.match(release) and _SAFE_FILE.match(file_name):
+            path = Path(self.settings.schemas_dir) / endpoint.service.value / release / file_name
+            if path.is_file():
+                return _reply(start_response, "200 OK", XML, path.read_bytes())
+        return _reply(start_response, "404 Not Found", "text/plain", b"no such schema\n")
+
+    def _health(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            with self.service.database.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            status, payload = "200 OK", {"status": "ok", "database": "ok"}
+        except Exception as exc:  # the health check reports, it does not raise
+            log.warning("health check: database unavailable: %s", exc)
+            status, payload = "503 Service Unavailable", {"status": "down", "database": "down"}
+        payload["endpoints"] = sorted(c.endpoint.path for c in self.contracts.values())
+        return _reply(start_response, status, "application/json",
+                      json.dumps(payload).encode("utf-8"))
+
+
+def _asks_wsdl(query: str) -> bool:
+    return any(k.lower() == "wsdl" for k, _ in parse_qsl(query, keep_blank_values=True))
+
+
+def _read_body(environ: dict[str, Any], limit: int) -> bytes:
+    length_text = environ.get("CONTENT_LENGTH") or ""
+    stream = environ["wsgi.input"]
+    if length_text.isdigit():
+        length = int(length_text)
+        if length > limit:
+            raise EnvelopeTooLarge(f"request body of {length} bytes exceeds {limit} bytes")
+        data: bytes = stream.read(length)
+        return data
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise EnvelopeTooLarge(f"request body exceeds {limit} bytes")
+    return data
+
+
+def _reply(start_response: StartResponse, status: str, content_type: str,
+           body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]

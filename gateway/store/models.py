@@ -1,0 +1,213 @@
+"""SQLAlchemy 2.0 models of everything the gateway stores.
+
+The schema itself is owned by the Alembic migrations in ``gateway/store/migrations``; these
+classes map onto it (a test checks that the migrated database and the metadata agree).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    organisation_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(4))  # CR | COMP
+    name: Mapped[str] = mapped_column(String(200))
+    compensator_type: Mapped[str | None] = mapped_column(String(1))  # C13: I, M, S (COMP only)
+    rta_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    elpl_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    address_type: Mapped[str | None] = mapped_column(String(1))
+    house_name: Mapped[str | None] = mapped_column(String(32))
+    house_number: Mapped[str | None] = mapped_column(String(20))
+    street1: Mapped[str | None] = mapped_column(String(32))
+    street2: Mapped[str | None] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(String(25))
+    city: Mapped[str | None] = mapped_column(String(25))
+    county: Mapped[str | None] = mapped_column(String(30))
+    post_code: Mapped[str | None] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Branch(Base):
+    __tablename__ = "branches"
+    __table_args__ = (UniqueConstraint("organisation_id", "branch_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.organisation_id"))
+    branch_id: Mapped[str] = mapped_column(String(3))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    user_id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.organisation_id"), index=True
+    )
+    branch_id: Mapped[str | None] = mapped_column(String(3))
+    first_name: Mapped[str] = mapped_column(String(50))
+    middle_name: Mapped[str | None] = mapped_column(String(50))
+    surname: Mapped[str] = mapped_column(String(50))
+    profiles: Mapped[str] = mapped_column(String(400))  # comma-separated profile codes
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    password_set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    password_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    account_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_auth_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PasswordHistory(Base):
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TokenFamily(Base):
+    """One getToken and every refresh descending from it; revoked as a whole."""
+
+    __tablename__ = "token_families"
+
+    family_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"), index=True)
+    as_user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"))
+    client_id: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Token(Base):
+    """An access or refresh token, stored only as its SHA-256 hash."""
+
+    __tablename__ = "tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family_id: Mapped[str] = mapped_column(ForeignKey("token_families.family_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(7))  # access | refresh
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JournalEntry(Base):
+    """The append-only audit journal (security.md section 6.1)."""
+
+    __tablename__ = "journal"
+    __table_args__ = (
+        Index("ix_journal_at", "at"),
+        Index("ix_journal_application", "application_id"),
+        Index("ix_journal_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    correlation_id: Mapped[str] = mapped_column(String(36), unique=True)
+    endpoint: Mapped[str] = mapped_column(String(40))
+    service: Mapped[str | None] = mapped_column(String(4))
+    operation: Mapped[str | None] = mapped_column(String(60))
+    actor: Mapped[str | None] = mapped_column(String(50))  # SYSTEM or an administrator, if not A2A
+    user_id: Mapped[str | None] = mapped_column(String(50))
+    as_user_id: Mapped[str | None] = mapped_column(String(50))
+    client_id: Mapped[str | None] = mapped_column(String(50))
+    token_family: Mapped[str | None] = mapped_column(String(36))
+    source_ip: Mapped[str | None] = mapped_column(String(45))
+    application_id: Mapped[str | None] = mapped_column(String(16))
+    phase_before: Mapped[str | None] = mapped_column(String(60))
+    phase_after: Mapped[str | None] = mapped_column(String(60))
+    guid_before: Mapped[str | None] = mapped_column(String(36))
+    guid_after: Mapped[str | None] = mapped_column(String(36))
+    outcome: Mapped[str] = mapped_column(String(7))  # Ok | Failure | Error | Fault
+    error_key: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    request_bytes: Mapped[int] = mapped_column(Integer)
+    response_bytes: Mapped[int] = mapped_column(Integer)
+    pack_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class StoredMessage(Base):
+    """The raw request envelope, credentials masked, kept for support with its own retention."""
+
+    __tablename__ = "message_store"
+
+    correlation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    endpoint: Mapped[str] = mapped_column(String(40))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Hospital(Base):
+    __tablename__ = "hospitals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    address_line1: Mapped[str | None] = mapped_column(String(100))
+    address_line2: Mapped[str | None] = mapped_column(String(100))
+    address_line3: Mapped[str | None] = mapped_column(String(100))
+    address_line4: Mapped[str | None] = mapped_column(String(100))
+    post_code: Mapped[str | None] = mapped_column(String(8), index=True)
+
+
+class InsurerIndexEntry(Base):
+    """A brand or trading name mapped to the portal compensator that handles it."""
+
+    __tablename__ = "insurer_index"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    insurer_name: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.organisation_id"))
+
+
+class BankHoliday(Base):
+    __tablename__ = "bank_holidays"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+
+
+class CompensatorLink(Base):
+    """Administrator-maintained "same group or TPA" link used by reassignToAnotherCM."""
+
+    __tablename__ = "compensator_links"
+    __table_args__ = (UniqueConstraint("organisation_id", "linked_organisation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.organisation_id"))
+    linked_organisation_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.organisation_id")
+    )
+
+

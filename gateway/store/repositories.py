@@ -1,0 +1,262 @@
+"""Repositories: the queries of each aggregate, over one SQLAlchemy session owned by the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from gateway.store.models import (
+    Branch,
+    CompensatorLink,
+    Hospital,
+    InsurerIndexEntry,
+    JournalEntry,
+    Organisation,
+    PasswordHistory,
+    StoredMessage,
+    Token,
+    TokenFamily,
+    User,
+)
+
+
+class OrganisationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, organisation_id: str) -> Organisation | None:
+        return self.session.get(Organisation, organisation_id)
+
+    def add(self, organisation: Organisation) -> None:
+        self.session.add(organisation)
+
+    def all(self) -> Sequence[Organisation]:
+        return self.session.scalars(select(Organisation).order_by(Organisation.organisation_id)).all()
+
+    def branches(self, organisation_id: str) -> Sequence[Branch]:
+        return self.session.scalars(
+            select(Branch).where(Branch.organisation_id == organisation_id).order_by(Branch.branch_id)
+        ).all()
+
+    def branch(self, organisation_id: str, branch_id: str) -> Branch | None:
+        return self.session.scalars(
+            select(Branch).where(Branch.organisation_id == organisation_id,
+                                 Branch.branch_id == branch_id)
+        ).first()
+
+    def add_branch(self, branch: Branch) -> None:
+        self.session.add(branch)
+
+    def compensators(self, service_column: str, compensator_type: str | None,
+                     name_part: str | None) -> Sequence[Organisation]:
+        query = select(Organisation).where(
+            Organisation.kind == "COMP",
+            Organisation.active.is_(True),
+            getattr(Organisation, service_column).is_(True),
+        )
+        if compensator_type:
+            query = query.where(Organisation.compensator_type == compensator_type)
+        if name_part:
+            query = query.where(func.lower(Organisation.name).contains(name_part.lower()))
+        return self.session.scalars(query.order_by(Organisation.name)).all()
+
+    def insurer_index(self, service_column: str, compensator_type: str | None,
+                      name_part: str | None) -> Sequence[tuple[InsurerIndexEntry, Organisation]]:
+        query = (
+            select(InsurerIndexEntry, Organisation)
+            .join(Organisation, Organisation.organisation_id == InsurerIndexEntry.organisation_id)
+            .where(Organisation.active.is_(True), getattr(Organisation, service_column).is_(True))
+        )
+        if compensator_type:
+            query = query.where(Organisation.compensator_type == compensator_type)
+        if name_part:
+            query = query.where(
+                func.lower(InsurerIndexEntry.insurer_name).contains(name_part.lower())
+            )
+        rows = self.session.execute(query.order_by(InsurerIndexEntry.insurer_name)).all()
+        return [(row[0], row[1]) for row in rows]
+
+    def add_index_entry(self, entry: InsurerIndexEntry) -> None:
+        self.session.add(entry)
+
+    def index_entry(self, insurer_name: str) -> InsurerIndexEntry | None:
+        return self.session.scalars(
+            select(InsurerIndexEntry).where(InsurerIndexEntry.insurer_name == insurer_name)
+        ).first()
+
+    def link(self, organisation_id: str, linked_id: str) -> None:
+        exists = self.session.scalars(
+            select(CompensatorLink).where(CompensatorLink.organisation_id == organisation_id,
+                                          CompensatorLink.linked_organisation_id == linked_id)
+        ).first()
+        if exists is None:
+            self.session.add(CompensatorLink(organisation_id=organisation_id,
+                                             linked_organisation_id=linked_id))
+
+    def linked(self, organisation_id: str, other_id: str) -> bool:
+        return self.session.scalars(
+            select(CompensatorLink.id).where(
+                or_(
+                    (CompensatorLink.organisation_id == organisation_id)
+                    & (CompensatorLink.linked_organisation_id == other_id),
+                    (CompensatorLink.organisation_id == other_id)
+                    & (CompensatorLink.linked_organisation_id == organisation_id),
+                )
+            )
+        ).first() is not None
+
+
+class UserRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, user_id: str) -> User | None:
+        return self.session.get(User, user_id)
+
+    def get_for_update(self, user_id: str) -> User | None:
+        return self.session.scalars(
+            select(User).where(User.user_id == user_id).with_for_update()
+        ).first()
+
+    def add(self, user: User) -> None:
+        self.session.add(user)
+
+    def of_organisation(self, organisation_id: str) -> Sequence[User]:
+        return self.session.scalars(
+            select(User).where(User.organisation_id == organisation_id).order_by(User.user_id)
+        ).all()
+
+    def all(self) -> Sequence[User]:
+        return self.session.scalars(select(User).order_by(User.organisation_id, User.user_id)).all()
+
+    def password_history(self, user_id: str, limit: int) -> Sequence[str]:
+        return self.session.scalars(
+            select(PasswordHistory.password_hash)
+            .where(PasswordHistory.user_id == user_id)
+            .order_by(PasswordHistory.set_at.desc(), PasswordHistory.id.desc())
+            .limit(limit)
+        ).all()
+
+    def add_history(self, user_id: str, password_hash: str, at: datetime) -> None:
+        self.session.add(PasswordHistory(user_id=user_id, password_hash=password_hash, set_at=at))
+
+
+class TokenRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_family(self, family: TokenFamily) -> None:
+        self.session.add(family)
+        self.session.flush()  # tokens reference it; the models declare no relationship order
+
+    def add(self, token: Token) -> None:
+        self.session.add(token)
+
+    def find(self, token_hash: str) -> tuple[Token, TokenFamily] | None:
+        row = self.session.execute(
+            select(Token, TokenFamily)
+            .join(TokenFamily, TokenFamily.family_id == Token.family_id)
+            .where(Token.token_hash == token_hash)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def find_for_update(self, token_hash: str) -> Token | None:
+        return self.session.scalars(
+            select(Token).where(Token.token_hash == token_hash).with_for_update()
+        ).first()
+
+    def family(self, family_id: str) -> TokenFamily | None:
+        return self.session.get(TokenFamily, family_id)
+
+    def live_families(self, user_id: str, as_user_id: str) -> Sequence[TokenFamily]:
+        return self.session.scalars(
+            select(TokenFamily)
+            .where(TokenFamily.user_id == user_id, TokenFamily.as_user_id == as_user_id,
+                   TokenFamily.revoked_at.is_(None))
+            .order_by(TokenFamily.created_at, TokenFamily.family_id)
+        ).all()
+
+    def revoke_family(self, family_id: str, at: datetime) -> None:
+        self.session.execute(
+            update(TokenFamily).where(TokenFamily.family_id == family_id,
+                                      TokenFamily.revoked_at.is_(None)).values(revoked_at=at)
+        )
+
+    def revoke_user(self, user_id: str, at: datetime) -> None:
+        self.session.execute(
+            update(TokenFamily).where(TokenFamily.user_id == user_id,
+                                      TokenFamily.revoked_at.is_(None)).values(revoked_at=at)
+        )
+
+    def purge_expired(self, before: datetime) -> int:
+        result = self.session.execute(delete(Token).where(Token.expires_at < before))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class JournalRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, entry: JournalEntry) -> None:
+        self.session.add(entry)
+
+    def add_message(self, message: StoredMessage) -> None:
+        self.session.add(message)
+
+    def message(self, correlation_id: str) -> StoredMessage | None:
+        return self.session.get(StoredMessage, correlation_id)
+
+    def by_correlation(self, correlation_id: str) -> JournalEntry | None:
+        return self.session.scalars(
+            select(JournalEntry).where(JournalEntry.correlation_id == correlation_id)
+        ).first()
+
+    def search(self, *, user_id: str | None = None, application_id: str | None = None,
+               operation: str | None = None, outcome: str | None = None,
+               since: datetime | None = None, until: datetime | None = None,
+               limit: int = 100) -> Sequence[JournalEntry]:
+        query = select(JournalEntry)
+        if user_id:
+            query = query.where(or_(JournalEntry.user_id == user_id,
+                                    JournalEntry.as_user_id == user_id))
+        if application_id:
+            query = query.where(JournalEntry.application_id == application_id)
+        if operation:
+            query = query.where(JournalEntry.operation == operation)
+        if outcome:
+            query = query.where(JournalEntry.outcome == outcome)
+        if since:
+            query = query.where(JournalEntry.at >= since)
+        if until:
+            query = query.where(JournalEntry.at <= until)
+        return self.session.scalars(query.order_by(JournalEntry.id.desc()).limit(limit)).all()
+
+    def purge_messages(self, now: datetime) -> int:
+        result = self.session.execute(delete(StoredMessage).where(StoredMessage.expires_at < now))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class HospitalRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def replace_all(self, hospitals: Sequence[Hospital]) -> None:
+        self.session.execute(delete(Hospital))
+        self.session.add_all(hospitals)
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(Hospital)) or 0)
+
+    def search(self, name_part: str | None, postcode_prefix: str | None,
+               limit: int) -> Sequence[Hospital]:
+        query = select(Hospital)
+        if name_part:
+            query = query.where(func.lower(Hospital.name).contains(name_part.lower()))
+        if postcode_prefix:
+            compact = postcode_prefix.replace(" ", "").upper()
+            query = query.where(func.replace(func.upper(Hospital.post_code), " ", "")
+                                .startswith(compact))
+        return self.session.scalars(query.order_by(Hospital.name).limit(limit)).all()

@@ -1,0 +1,130 @@
+"""The one hardened XML parser for untrusted input: SOAP envelopes and embedded packs.
+
+No DTD is loaded, no entity is expanded, nothing is fetched from the network, and size, depth
+and element-count limits hold before any work is done on the content. A document that declares a
+DTD, an entity or carries a processing instruction is refused as a forbidden construct, never
+parsed further. The callers decide what a refusal means on the wire (SOAP Fault for an envelope,
+``Failure`` for a pack): this module raises the pack flavour, ``gateway.soap`` re-raises for
+envelopes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from gateway.errors import XmlForbiddenConstruct, XmlLimitExceeded, XmlNotWellFormed
+
+
+@dataclass(frozen=True)
+class XmlLimits:
+    """Limits of one kind of document (security.md section 7)."""
+
+    max_bytes: int
+    max_depth: int
+    max_elements: int
+
+
+#: Embedded packs: 2 MiB as text, nesting depth 64, 100,000 elements.
+PACK_LIMITS = XmlLimits(max_bytes=2 * 1024 * 1024, max_depth=64, max_elements=100_000)
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.ASCII)
+
+
+def _new_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        load_dtd=False,
+        dtd_validation=False,
+        no_network=True,
+        huge_tree=False,  # libxml2's own depth (256) and text-node limits stay in force
+        remove_blank_text=False,
+        collect_ids=False,
+    )
+
+
+# lxml parsers are not thread-safe; gunicorn's sync workers are single-threaded per process,
+# and the CLI's parallel validation uses processes, so one parser per process is enough.
+_PARSER = _new_parser()
+
+
+def parse_bytes(data: bytes, limits: XmlLimits | None = None) -> etree._ElementTree:
+    """Parse ``data`` as an untrusted XML document and return its tree.
+
+    Raises ``XmlLimitExceeded`` (size, depth, element count), ``XmlForbiddenConstruct`` (DTD,
+    entity declaration or reference, processing instruction) or ``XmlNotWellFormed``.
+    """
+    if limits is not None and len(data) > limits.max_bytes:
+        raise XmlLimitExceeded(
+            f"document of {len(data)} bytes exceeds the limit of {limits.max_bytes} bytes"
+        )
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (None, None)
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            # libxml2 stops on entity amplification before we could look at the DTD ourselves.
+            raise XmlForbiddenConstruct("DTDs and entity declarations are not allowed") from None
+        if "Excessive depth" in str(exc):
+            raise XmlLimitExceeded(f"nesting deeper than the parser allows ({exc.msg})") from None
+        raise XmlNotWellFormed(_clean(exc.msg), line, column) from None
+    tree = root.getroottree()
+    _refuse_forbidden(tree)
+    if limits is not None:
+        _check_shape(root, limits)
+    return tree
+
+
+def parse_text(text: str, limits: XmlLimits | None = PACK_LIMITS) -> etree._ElementTree:
+    """Parse an embedded pack carried as text inside an ``xs:string`` element.
+
+    The XML declaration is dropped first: the text has already been decoded, so whatever encoding
+    the declaration claims (.NET clients say ``utf-16``) is no longer true and is ignored.
+    """
+    if limits is not None and len(text) > limits.max_bytes:
+        raise XmlLimitExceeded(
+            f"document of {len(text)} characters exceeds the limit of {limits.max_bytes}"
+        )
+    body = _XML_DECLARATION.sub("", text, count=1)
+    return parse_bytes(body.encode("utf-8"), None if limits is None else _unbounded(limits))
+
+
+def _unbounded(limits: XmlLimits) -> XmlLimits:
+    # The size limit of a pack counts characters and was checked on the text already.
+    return XmlLimits(max_bytes=4 * limits.max_bytes + 64, max_depth=limits.max_depth,
+                     max_elements=limits.max_elements)
+
+
+def _refuse_forbidden(tree: etree._ElementTree) -> None:
+    docinfo = tree.docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise XmlForbiddenConstruct("a document type declaration (DTD) is not allowed")
+    root = tree.getroot()
+    for node in root.iter(etree.Entity, etree.PI):
+        if isinstance(node, etree._Entity):
+            raise XmlForbiddenConstruct(f"entity reference &{node.name}; is not allowed")
+        raise XmlForbiddenConstruct("processing instructions are not allowed")
+    for sibling in (*root.itersiblings(preceding=True), *root.itersiblings()):
+        if isinstance(sibling, etree._ProcessingInstruction):
+            raise XmlForbiddenConstruct("processing instructions are not allowed")
+
+
+def _check_shape(root: etree._Element, limits: XmlLimits) -> None:
+    count = 0
+    stack: list[tuple[etree._Element, int]] = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        count += 1
+        if count > limits.max_elements:
+            raise XmlLimitExceeded(f"more than {limits.max_elements} elements")
+        if depth > limits.max_depth:
+            raise XmlLimitExceeded(
+                f"nesting depth exceeds {limits.max_depth} at line {element.sourceline}"
+            )
+        stack.extend((child, depth + 1) for child in element if isinstance(child.tag, str))
+
+
+def _clean(message: str) -> str:
+    return message.split(", line ")[0].strip()
