@@ -1,0 +1,53 @@
+"""Raw-HTTP helpers for tests that talk SOAP without a client library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+from lxml import etree
+
+SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+RTA_NS = "http://wstk.pip.crif.com/"
+ELPL_NS = "http://wstk.elpl.crif.com/"
+RTA_PATH = "/PIP.WSTK/PIPWSTK"
+ELPL_PATH = "/ELPL.WSTK/ELPLWSTK"
+
+
+@dataclass
+class Reply:
+    status: int
+    content_type: str
+    body: bytes
+
+    @property
+    def tree(self) -> etree._Element:
+        return etree.fromstring(self.body)
+
+    def fault_code(self) -> str | None:
+        node = self.tree.find(f"{{{SOAP11}}}Body/{{{SOAP11}}}Fault/faultcode")
+        return None if node is None else node.text
+
+    def result(self) -> dict[str, str]:
+        """The flat simple fields of the single result element (code, message, details ...)."""
+        wrapper = self.tree.find(f"{{{SOAP11}}}Body")[0]  # type: ignore[index]
+        result = wrapper[0]
+        return {child.tag: child.text or "" for child in result if len(child) == 0}
+
+
+def envelope(operation: str, fields: str, ns: str = RTA_NS) -> bytes:
+    return (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11}" '
+            f'xmlns:t="{ns}"><soap:Body><t:{operation}>{fields}</t:{operation}></soap:Body>'
+            f"</soap:Envelope>").encode("utf-8")
+
+
+def post(url: str, body: bytes, path: str = RTA_PATH, timeout: float = 30) -> Reply:
+    response = requests.post(url + path, data=body, timeout=timeout,
+                             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": ""})
+    return Reply(response.status_code, response.headers.get("Content-Type", ""), response.content)
+
+
+def get_token(url: str, user: str, as_user: str, password: str, path: str = RTA_PATH,
+              ns: str = RTA_NS) -> Reply:
+    return post(url, envelope("getToken", f"<userID>{user}</userID><userAsID>{as_user}</userAsID>"
+                                          f"<password>{password}</password>", ns), path)
