@@ -130,6 +130,14 @@ class Authenticator:
 
     def _as_user(self, uow: UnitOfWork, a2a: User, as_user_id: str, now: datetime) -> Caller:
         as_user = uow.users.get(as_user_id) if as_user_id else None
+        org = uow.organisations.get(as_user.organisation_id) if as_user is not None else None
+        self._check_as_user(a2a, as_user, org, now)
+        assert as_user is not None and org is not None
+        _touch(as_user, now)
+        return _caller(a2a, as_user, org)
+
+    def _check_as_user(self, a2a: User, as_user: User | None, org: Organisation | None,
+                       now: datetime) -> None:
         if as_user is None or as_user.organisation_id != a2a.organisation_id:
             raise AuthRefusal("asUser unknown or of another organisation",
                               key="AUTH_ASUSER_INVALID")
@@ -144,11 +152,8 @@ class Authenticator:
             locked is not None and locked > now
         ):
             raise AuthRefusal("asUser disabled, expired or locked", key="AUTH_ASUSER_INVALID")
-        org = uow.organisations.get(as_user.organisation_id)
         if org is None or not org.active:
             raise AuthRefusal("organisation inactive", key="AUTH_ACCOUNT_DISABLED")
-        as_user.last_auth_at = now
-        return _caller(a2a, as_user, org)
 
     # ------------------------------------------------------------------------------ operations
     def get_token(self, uow: UnitOfWork, user_id: str, as_user_id: str, password: str,
@@ -159,7 +164,7 @@ class Authenticator:
         if self.settings.require_client_id and not client_id:
             raise AuthRefusal("a registered clientID is required", key="AUTH_LOGIN_FAILED")
         caller = self._as_user(uow, user, as_user_id, now)
-        user.last_auth_at = now
+        _touch(user, now)
         live = uow.tokens.live_families(user.user_id, as_user_id)
         for family in live[: max(0, len(live) - self.settings.max_token_families + 1)]:
             uow.tokens.revoke_family(family.family_id, now)
@@ -232,35 +237,36 @@ class Authenticator:
         uow.users.add_history(user.user_id, hashed, now)
 
     def authenticate_token(self, uow: UnitOfWork, access_token: str, now: datetime) -> Caller:
-        found = uow.tokens.find(token_hash(access_token)) if access_token else None
-        if found is None:
+        row = uow.tokens.access_row(token_hash(access_token)) if access_token else None
+        if row is None:
             raise AuthRefusal(key="AUTH_TOKEN_INVALID")
-        token, family = found
-        if token.kind != "access" or family.revoked_at is not None:
+        kind, expires_at, family_id, client_id, revoked_at, user, as_user, org = row
+        if kind != "access" or revoked_at is not None:
             raise AuthRefusal(key="AUTH_TOKEN_INVALID")
-        expires = _aware(token.expires_at)
+        expires = _aware(expires_at)
         if expires is None or expires <= now:
             raise AuthRefusal(key="AUTH_TOKEN_EXPIRED")
-        user = uow.users.get(family.user_id)
-        if user is None:
-            raise AuthRefusal(key="AUTH_TOKEN_INVALID")
         try:
             self._check_account(user, now, password_must_be_current=True)
             locked = _aware(user.locked_until)
             if locked is not None and locked > now:
                 raise AuthRefusal(key="AUTH_ACCOUNT_LOCKED")
-            caller = self._as_user(uow, user, family.as_user_id, now)
+            self._check_as_user(user, as_user, org, now)
         except AuthRefusal as exc:
             raise AuthRefusal(f"account no longer valid ({exc.key})",
                               key="AUTH_TOKEN_INVALID") from None
-        return _with_family(caller, family)
+        _touch(as_user, now)
+        caller = _caller(user, as_user, org)
+        return Caller(caller.user_id, caller.as_user_id, caller.organisation_id,
+                      caller.organisation_kind, caller.branch_id, caller.profiles,
+                      client_id, family_id)
 
     def authenticate_legacy(self, uow: UnitOfWork, username: str, as_user_id: str,
                             password: str, now: datetime) -> Caller:
         user = self._check_password(uow, username, password, now)
         self._a2a_user(user)
         self._check_account(user, now, password_must_be_current=True)
-        user.last_auth_at = now
+        _touch(user, now)
         return self._as_user(uow, user, as_user_id, now)
 
     def _issue(self, uow: UnitOfWork, family_id: str, now: datetime) -> TokenPair:
@@ -273,6 +279,14 @@ class Authenticator:
                              expires_at=now + timedelta(seconds=s.refresh_token_seconds)))
         return TokenPair(access, refresh, s.access_token_seconds, s.refresh_token_seconds,
                          family_id)
+
+
+def _touch(user: User, now: datetime) -> None:
+    # Inactivity is counted in days (security.md 2.1): record activity at most hourly, so a read
+    # does not write the user row on every request.
+    last = _aware(user.last_auth_at)
+    if last is None or now - last > timedelta(hours=1):
+        user.last_auth_at = now
 
 
 def _caller(a2a: User, as_user: User, org: Organisation) -> Caller:

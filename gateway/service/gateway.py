@@ -30,7 +30,6 @@ from gateway.errors import (
 from gateway.service.auth import Authenticator, Caller
 from gateway.service.clock import Clock
 from gateway.service.unit_of_work import Database, UnitOfWork
-from gateway.store.models import JournalEntry, StoredMessage
 
 log = logging.getLogger("gateway.requests")
 
@@ -237,25 +236,23 @@ class GatewayService:
     def _journal(self, uow: UnitOfWork, req: ServiceRequest, facts: JournalFacts, outcome: str,
                  key: str | None, detail: str | None, started: float, response_bytes: int,
                  now: datetime) -> None:
-        uow.journal.add(JournalEntry(
-            at=now, correlation_id=req.correlation_id, endpoint=req.endpoint,
-            service=req.service.process_name, operation=req.operation or None,
-            user_id=facts.user_id, as_user_id=facts.as_user_id, client_id=facts.client_id,
-            token_family=facts.family_id, source_ip=req.source_ip,
-            application_id=facts.application_id, phase_before=facts.phase_before,
-            phase_after=facts.phase_after, guid_before=facts.guid_before,
-            guid_after=facts.guid_after, outcome=outcome, error_key=key,
-            detail=(detail or None) and detail[:500],
-            duration_ms=int((time.perf_counter() - started) * 1000),
-            request_bytes=len(req.raw), response_bytes=response_bytes,
-            pack_sha256=facts.pack_sha256 if outcome == "Ok" else None,
-        ))
         body = mask_credentials(req.raw[:MESSAGE_STORE_MAX])
-        uow.journal.add_message(StoredMessage(
-            correlation_id=req.correlation_id, received_at=now, endpoint=req.endpoint,
-            expires_at=now + timedelta(days=self.settings.message_retention_days),
-            body=body, truncated=len(req.raw) > MESSAGE_STORE_MAX,
-        ))
+        uow.journal.append(
+            {"at": now, "correlation_id": req.correlation_id, "endpoint": req.endpoint,
+             "service": req.service.process_name, "operation": req.operation or None,
+             "actor": None, "user_id": facts.user_id, "as_user_id": facts.as_user_id,
+             "client_id": facts.client_id, "token_family": facts.family_id,
+             "source_ip": req.source_ip, "application_id": facts.application_id,
+             "phase_before": facts.phase_before, "phase_after": facts.phase_after,
+             "guid_before": facts.guid_before, "guid_after": facts.guid_after,
+             "outcome": outcome, "error_key": key, "detail": (detail or None) and detail[:500],
+             "duration_ms": int((time.perf_counter() - started) * 1000),
+             "request_bytes": len(req.raw), "response_bytes": response_bytes,
+             "pack_sha256": facts.pack_sha256 if outcome == "Ok" else None},
+            {"correlation_id": req.correlation_id, "received_at": now, "endpoint": req.endpoint,
+             "expires_at": now + timedelta(days=self.settings.message_retention_days),
+             "body": body, "truncated": len(req.raw) > MESSAGE_STORE_MAX},
+        )
 
 
 def utcnow() -> datetime:

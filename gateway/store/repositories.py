@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, insert, or_, select, update
+from typing import Any
+
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session, aliased
 
 from gateway.store.models import (
     Branch,
@@ -155,6 +158,20 @@ class TokenRepository:
     def add(self, token: Token) -> None:
         self.session.add(token)
 
+    def access_row(self, token_hash: str) -> Row[Any] | None:
+        """Everything an access-token check needs, in one query: token, family, both users and
+        the asUser's organisation (None when the token is unknown)."""
+        a2a, as_user = aliased(User), aliased(User)
+        return self.session.execute(
+            select(Token.kind, Token.expires_at, TokenFamily.family_id, TokenFamily.client_id,
+                   TokenFamily.revoked_at, a2a, as_user, Organisation)
+            .join(TokenFamily, TokenFamily.family_id == Token.family_id)
+            .join(a2a, a2a.user_id == TokenFamily.user_id)
+            .join(as_user, as_user.user_id == TokenFamily.as_user_id)
+            .join(Organisation, Organisation.organisation_id == as_user.organisation_id)
+            .where(Token.token_hash == token_hash)
+        ).first()
+
     def find(self, token_hash: str) -> tuple[Token, TokenFamily] | None:
         row = self.session.execute(
             select(Token, TokenFamily)
@@ -200,11 +217,10 @@ class JournalRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, entry: JournalEntry) -> None:
-        self.session.add(entry)
-
-    def add_message(self, message: StoredMessage) -> None:
-        self.session.add(message)
+    def append(self, entry: dict[str, object], message: dict[str, object]) -> None:
+        """Append a journal entry and its stored message (Core inserts: this is the hot path)."""
+        self.session.execute(insert(JournalEntry), [entry])
+        self.session.execute(insert(StoredMessage), [message])
 
     def message(self, correlation_id: str) -> StoredMessage | None:
         return self.session.get(StoredMessage, correlation_id)

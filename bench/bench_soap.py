@@ -1,0 +1,123 @@
+"""Throughput of getSystemProcessVersion through ``gateway serve`` (2 workers) against a bare WSGI
+app returning a fixed envelope under the same gunicorn settings. Prints both rates and the ratio.
+
+    python bench/bench_soap.py [--seconds 10] [--clients 4] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PATH = "/PIP.WSTK/PIPWSTK"
+
+
+def start(cmd: list[str], log: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text())
+        if found:
+            time.sleep(1.0)  # let the workers boot
+            return proc, int(found.group(1))
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
+
+
+def _client(port: int, body: bytes, seconds: float, queue: multiprocessing.Queue) -> None:
+    done = errors = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", PATH, body, {"Content-Type": "text/xml; charset=utf-8"})
+        reply = conn.getresponse().read()
+        conn.close()
+        if b"<code>Ok</code>" in reply:
+            done += 1
+        else:
+            errors += 1
+    queue.put((done, errors))
+
+
+def load(port: int, body: bytes, seconds: float, clients: int) -> tuple[float, int]:
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=_client, args=(port, body, seconds, queue))
+             for _ in range(clients)]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return sum(r[0] for r in results) / seconds, sum(r[1] for r in results)
+
+
+def token(port: int, creds: dict[str, str]) -> str:
+    body = (f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
+            f'xmlns:t="http://wstk.pip.crif.com/"><soap:Body><t:getToken><userID>{creds["userID"]}'
+            f'</userID><userAsID>{creds["userAsID"]}</userAsID><password>{creds["password"]}'
+            "</password></t:getToken></soap:Body></soap:Envelope>").encode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("POST", PATH, body, {"Content-Type": "text/xml"})
+    found = re.search(rb"<accessToken>([^<]+)</accessToken>", conn.getresponse().read())
+    assert found, "no token"
+    return found.group(1).decode()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--database-url")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="gw-bench-"))
+    url = args.database_url or f"sqlite:///{work / 'bench.db'}"
+    env = {**os.environ, "GATEWAY_DATABASE_URL": url}
+    gateway = [sys.executable, "-m", "gateway.cli"]
+    subprocess.run([*gateway, "db", "upgrade"], env=env, check=True, capture_output=True)
+    demo = subprocess.run([*gateway, "demo", "--json"], env=env, check=True, capture_output=True)
+    creds = next(c for c in json.loads(demo.stdout)["a2a"] if c["userAsID"] == "cr-rta-ch")
+
+    proc, port = start([*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"],
+                       work / "gateway.log", env)
+    try:
+        body = (f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
+                f'xmlns:t="http://wstk.pip.crif.com/"><soap:Body><t:getSystemProcessVersion>'
+                f"<accessToken>{token(port, creds)}</accessToken></t:getSystemProcessVersion>"
+                "</soap:Body></soap:Envelope>").encode()
+        load(port, body, 1, args.clients)  # warm-up
+        gw_rate, gw_errors = load(port, body, args.seconds, args.clients)
+    finally:
+        proc.terminate()
+        proc.wait()
+    proc, port = start([sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers",
+                        "2", "--worker-class", "sync", "--chdir", str(ROOT / "bench"),
+                        "bare_app:app"], work / "bare.log", env)
+    try:
+        load(port, body, 1, args.clients)
+        bare_rate, _ = load(port, body, args.seconds, args.clients)
+    finally:
+        proc.terminate()
+        proc.wait()
+    print(f"getSystemProcessVersion via gateway serve (2 workers, {url.split(':')[0]}): "
+          f"{gw_rate:8.1f} req/s ({gw_errors} errors)")
+    print(f"bare WSGI app, same gunicorn settings:                  {bare_rate:8.1f} req/s")
+    print(f"ratio gateway/bare: {gw_rate / bare_rate:.1%} (target >= 60%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
