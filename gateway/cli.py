@@ -202,9 +202,22 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (jlist, jshow):
         p.set_defaults(func=cmd_journal)
 
+    lifecycle = sub.add_parser("lifecycle", help="the claim lifecycle tables")
+    lsub = lifecycle.add_subparsers(dest="lifecycle_action", required=True)
+    diagram = lsub.add_parser("diagram", help="render a service's lifecycle as a Mermaid diagram",
+                              add_help=False)
+    diagram.add_argument("rest", nargs=argparse.REMAINDER)
+    diagram.set_defaults(func=cmd_lifecycle_diagram)
+
     for register in _plugins():
         register(sub)
     return parser
+
+
+def cmd_lifecycle_diagram(args: argparse.Namespace) -> int:
+    from gateway.domain.diagram import main as diagram_main
+
+    return diagram_main(args.rest)
 
 
 def _admin_parser(sub: Any) -> None:
@@ -249,7 +262,7 @@ def _admin_parser(sub: Any) -> None:
 def _plugins() -> list[Callable[[Any], None]]:
     """Sub-commands owned by other packages (validation, lifecycle)."""
     found: list[Callable[[Any], None]] = []
-    for module_name in ("gateway.validation.cli", "gateway.domain.diagram_cli"):
+    for module_name in ("gateway.validation.cli",):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError:

@@ -27,7 +27,10 @@ their catalogue key (operations.md section 6), anything else becomes ``Error``/`
     │   ├── NotFound                   NOT_FOUND
     │   ├── RateLimited                RATE_LIMITED
     │   └── OperationNotAvailable      NOT_IMPLEMENTED (operation of a later release of the product)
-    └── StartupError                   the gateway refuses to start (bad configuration, broken XSD)
+    ├── StartupError                   the gateway refuses to start (bad configuration, broken XSD)
+    └── LifecycleError                 (gateway.domain.lifecycle) a broken lifecycle table, or a
+                                       handler that did not supply a transition's facts: a bug,
+                                       answered as Error/INTERNAL_ERROR
 """
 
 from __future__ import annotations
