@@ -272,8 +272,13 @@ def _plugins() -> list[Callable[[Any], None]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:2] == ["lifecycle", "diagram"]:
+        from gateway.domain.diagram import main as diagram_main
+
+        return diagram_main(args_list[2:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     try:
         result: int = args.func(args)
         return result
