@@ -55,8 +55,10 @@ def _client(port: int, body: bytes, seconds: float, queue: multiprocessing.Queue
 
 def load(port: int, body: bytes, seconds: float, clients: int) -> tuple[float, int]:
     queue: multiprocessing.Queue = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=_client, args=(port, body, seconds, queue))
-             for _ in range(clients)]
+    procs = [
+        multiprocessing.Process(target=_client, args=(port, body, seconds, queue))
+        for _ in range(clients)
+    ]
     for p in procs:
         p.start()
     results = [queue.get() for _ in procs]
@@ -66,10 +68,12 @@ def load(port: int, body: bytes, seconds: float, clients: int) -> tuple[float, i
 
 
 def token(port: int, creds: dict[str, str]) -> str:
-    body = (f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
-            f'xmlns:t="http://wstk.pip.crif.com/"><soap:Body><t:getToken><userID>{creds["userID"]}'
-            f'</userID><userAsID>{creds["userAsID"]}</userAsID><password>{creds["password"]}'
-            "</password></t:getToken></soap:Body></soap:Envelope>").encode()
+    body = (
+        f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
+        f'xmlns:t="http://wstk.pip.crif.com/"><soap:Body><t:getToken><userID>{creds["userID"]}'
+        f"</userID><userAsID>{creds['userAsID']}</userAsID><password>{creds['password']}"
+        "</password></t:getToken></soap:Body></soap:Envelope>"
+    ).encode()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request("POST", PATH, body, {"Content-Type": "text/xml"})
     found = re.search(rb"<accessToken>([^<]+)</accessToken>", conn.getresponse().read())
@@ -91,29 +95,49 @@ def main(argv: list[str] | None = None) -> int:
     demo = subprocess.run([*gateway, "demo", "--json"], env=env, check=True, capture_output=True)
     creds = next(c for c in json.loads(demo.stdout)["a2a"] if c["userAsID"] == "cr-rta-ch")
 
-    proc, port = start([*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"],
-                       work / "gateway.log", env)
+    proc, port = start(
+        [*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"], work / "gateway.log", env
+    )
     try:
-        body = (f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
-                f'xmlns:t="http://wstk.pip.crif.com/"><soap:Body><t:getSystemProcessVersion>'
-                f"<accessToken>{token(port, creds)}</accessToken></t:getSystemProcessVersion>"
-                "</soap:Body></soap:Envelope>").encode()
+        body = (
+            f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
+            f'xmlns:t="http://wstk.pip.crif.com/"><soap:Body><t:getSystemProcessVersion>'
+            f"<accessToken>{token(port, creds)}</accessToken></t:getSystemProcessVersion>"
+            "</soap:Body></soap:Envelope>"
+        ).encode()
         load(port, body, 1, args.clients)  # warm-up
         gw_rate, gw_errors = load(port, body, args.seconds, args.clients)
     finally:
         proc.terminate()
         proc.wait()
-    proc, port = start([sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers",
-                        "2", "--worker-class", "sync", "--chdir", str(ROOT / "bench"),
-                        "bare_app:app"], work / "bare.log", env)
+    proc, port = start(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--chdir",
+            str(ROOT / "bench"),
+            "bare_app:app",
+        ],
+        work / "bare.log",
+        env,
+    )
     try:
         load(port, body, 1, args.clients)
         bare_rate, _ = load(port, body, args.seconds, args.clients)
     finally:
         proc.terminate()
         proc.wait()
-    print(f"getSystemProcessVersion via gateway serve (2 workers, {url.split(':')[0]}): "
-          f"{gw_rate:8.1f} req/s ({gw_errors} errors)")
+    print(
+        f"getSystemProcessVersion via gateway serve (2 workers, {url.split(':')[0]}): "
+        f"{gw_rate:8.1f} req/s ({gw_errors} errors)"
+    )
     print(f"bare WSGI app, same gunicorn settings:                  {bare_rate:8.1f} req/s")
     print(f"ratio gateway/bare: {gw_rate / bare_rate:.1%} (target >= 60%)")
     return 0

@@ -64,10 +64,11 @@ class Settings:
 
     @classmethod
     def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
-        """Build settings from an optional TOML file, then ``GATEWAY_*`` variables of ``environ``."""
+        """Settings from an optional TOML file, then the ``GATEWAY_*`` variables of ``environ``."""
         values: dict[str, Any] = {}
-        path = config_file or (Path(environ["GATEWAY_CONFIG"]) if "GATEWAY_CONFIG" in environ
-                               else None)
+        path = config_file or (
+            Path(environ["GATEWAY_CONFIG"]) if "GATEWAY_CONFIG" in environ else None
+        )
         if path is not None:
             try:
                 values.update(tomllib.loads(path.read_text(encoding="utf-8")))

@@ -1,8 +1,9 @@
 """The gateway's exception tree.
 
-Every error the gateway raises on purpose is a ``GatewayError``. One place, ``gateway.soap.outcome``,
-turns them into wire answers: envelope errors become SOAP Faults, refusals become ``Failure`` with
-their catalogue key (operations.md section 6), anything else becomes ``Error``/``INTERNAL_ERROR``.
+Every error the gateway raises on purpose is a ``GatewayError``. Two places turn them into wire
+answers: ``gateway.soap.app`` answers envelope errors with SOAP Faults, and
+``gateway.service.gateway.GatewayService.handle`` answers refusals with ``Failure`` and their
+catalogue key (operations.md section 6), anything else with ``Error``/``INTERNAL_ERROR``.
 
     GatewayError
     ├── EnvelopeError                  -> SOAP Fault (faultcode in ``fault_code``)

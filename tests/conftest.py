@@ -66,7 +66,9 @@ def _postgres_server_url() -> str | None:
         return url
     except Exception as exc:
         if os.environ.get("CI"):
-            raise RuntimeError(f"PostgreSQL is required in CI and unreachable at {url}: {exc}")
+            raise RuntimeError(
+                f"PostgreSQL is required in CI and unreachable at {url}: {exc}"
+            ) from exc
         return None
 
 
@@ -99,9 +101,10 @@ def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ), {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -118,8 +121,9 @@ def sqlite_url(tmp_path: Path) -> Iterator[str]:
 
 def test_settings(database_url: str, **overrides: Any) -> Settings:
     # Cheap Argon2 parameters keep the suite fast; production keeps the defaults.
-    return Settings(database_url=database_url, argon2_time_cost=1, argon2_memory_kib=1024,
-                    **overrides)
+    return Settings(
+        database_url=database_url, argon2_time_cost=1, argon2_memory_kib=1024, **overrides
+    )
 
 
 @pytest.fixture
@@ -190,17 +194,38 @@ class GunicornServer:
 
 def start_gunicorn(database_url: str, log: Path, workers: int = 2, **env: str) -> GunicornServer:
     """``gateway serve`` on port 0; returns when it listens (its log names the port)."""
-    environment = {**os.environ, "GATEWAY_DATABASE_URL": database_url,
-                   "GATEWAY_ARGON2_TIME_COST": "1", "GATEWAY_ARGON2_MEMORY_KIB": "1024", **env}
+    environment = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": database_url,
+        "GATEWAY_ARGON2_TIME_COST": "1",
+        "GATEWAY_ARGON2_MEMORY_KIB": "1024",
+        **env,
+    }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli", "serve", "--bind", "127.0.0.1:0",
-             "--workers", str(workers)], stdout=out, stderr=subprocess.STDOUT, env=environment)
+            [
+                sys.executable,
+                "-m",
+                "gateway.cli",
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--workers",
+                str(workers),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=environment,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text("utf-8", "replace"))
+        match = re.search(
+            r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text("utf-8", "replace")
+        )
         if match:
-            server = GunicornServer(f"http://127.0.0.1:{match.group(1)}", process, database_url, log)
+            server = GunicornServer(
+                f"http://127.0.0.1:{match.group(1)}", process, database_url, log
+            )
             _wait_healthy(server)
             return server
         if process.poll() is not None:

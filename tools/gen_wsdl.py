@@ -38,11 +38,21 @@ class Endpoint:
 
 
 ENDPOINTS = [
-    Endpoint("RTA", "token", "PIPWSTK.wsdl", "http://wstk.pip.crif.com/", "PIP", "/PIP.WSTK/PIPWSTK"),
-    Endpoint("ELPL", "token", "ELPLWSTK.wsdl", "http://wstk.elpl.crif.com/", "ELPL",
-             "/ELPL.WSTK/ELPLWSTK"),
+    Endpoint(
+        "RTA", "token", "PIPWSTK.wsdl", "http://wstk.pip.crif.com/", "PIP", "/PIP.WSTK/PIPWSTK"
+    ),
+    Endpoint(
+        "ELPL",
+        "token",
+        "ELPLWSTK.wsdl",
+        "http://wstk.elpl.crif.com/",
+        "ELPL",
+        "/ELPL.WSTK/ELPLWSTK",
+    ),
     Endpoint("RTA", "legacy", "PIPWS.wsdl", "http://ws.pip.crif.com/", "PIP", "/PIP.WS/PIPWS"),
-    Endpoint("ELPL", "legacy", "ELPLWS.wsdl", "http://ws.elpl.crif.com/", "ELPL", "/ELPL.WS/ELPLWS"),
+    Endpoint(
+        "ELPL", "legacy", "ELPLWS.wsdl", "http://ws.elpl.crif.com/", "ELPL", "/ELPL.WS/ELPLWS"
+    ),
 ]
 AUTH_OPERATIONS = {"getToken", "refreshToken", "changePassword"}
 
@@ -124,10 +134,10 @@ def _type_field(item: str, known: set[str]) -> Field:
     services = frozenset({"RTA", "ELPL"})
     if item.startswith(_ELPL_ONLY):
         services = frozenset({"ELPL"})
-        item = item[len(_ELPL_ONLY):].strip()
+        item = item[len(_ELPL_ONLY) :].strip()
     names = _BACKTICK.findall(item)
     name = names[0]
-    rest = item[item.index(name) + len(name) + 1:].strip()
+    rest = item[item.index(name) + len(name) + 1 :].strip()
     ftype, min_occurs, many = "xs:string", 0, False
     if rest.startswith("(list of"):
         ftype, many = names[1], True
@@ -160,14 +170,16 @@ def parse_types(text: str, contract: Contract) -> None:
         contract.types[tname] = ComplexType(tname, base, fields)
     for cells in _rows(text, "### 2.3 Enumerations"):
         ename = _BACKTICK.findall(cells[0])[0]
-        services = frozenset({"ELPL"}) if "EL/PL WSDL only" in cells[0] else frozenset({"RTA", "ELPL"})
+        services = (
+            frozenset({"ELPL"}) if "EL/PL WSDL only" in cells[0] else frozenset({"RTA", "ELPL"})
+        )
         contract.enums[ename] = (_BACKTICK.findall(cells[1]), services)
 
 
 def _request_field(item: str, types: dict[str, ComplexType], services: frozenset[str]) -> Field:
     names = _BACKTICK.findall(item)
     name = names[0]
-    rest = item[item.index(name) + len(name) + 1:].strip()
+    rest = item[item.index(name) + len(name) + 1 :].strip()
     words = rest.split()
     ftype = "xs:string"
     if words and words[0] in XS_TYPES:
@@ -239,8 +251,10 @@ def _sequence(fields: list[str], indent: str) -> str:
 def _complex_type(ct: ComplexType, endpoint: Endpoint) -> str:
     fields = [x for x in (_field_xml(f, endpoint) for f in ct.fields) if x]
     if ct.base is None:
-        return f'    <xs:complexType name="{ct.name}">\n{_sequence(fields, "      ")}\n' \
-               f"    </xs:complexType>"
+        return (
+            f'    <xs:complexType name="{ct.name}">\n{_sequence(fields, "      ")}\n'
+            f"    </xs:complexType>"
+        )
     return (
         f'    <xs:complexType name="{ct.name}">\n      <xs:complexContent>\n'
         f'        <xs:extension base="tns:{ct.base}">\n{_sequence(fields, "          ")}\n'
@@ -259,7 +273,8 @@ def _legacy_fields(fields: list[Field], endpoint: Endpoint) -> list[Field]:
     if endpoint.era == "token":
         return fields
     return [
-        Field("userAuth", "userAuth", f.min_occurs, False, f.services) if f.name == "accessToken"
+        Field("userAuth", "userAuth", f.min_occurs, False, f.services)
+        if f.name == "accessToken"
         else f
         for f in fields
     ]
@@ -271,7 +286,7 @@ def render(contract: Contract, endpoint: Endpoint, base_url: str = "http://local
     pfx = endpoint.prefix
     out.append('<?xml version="1.0" encoding="UTF-8"?>')
     out.append(
-        f'<!-- {endpoint.service_name}, {endpoint.era} endpoint {endpoint.path}: generated from '
+        f"<!-- {endpoint.service_name}, {endpoint.era} endpoint {endpoint.path}: generated from "
         f"operations.md by tools/gen_wsdl.py; do not edit by hand. -->"
     )
     out.append(

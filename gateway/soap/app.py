@@ -48,8 +48,8 @@ class SoapApplication:
             key = endpoint.path.lower()
             self.contracts[key] = contract
             location = settings.base_url + endpoint.path
-            self.wsdl[key] = _ADDRESS.sub(lambda m, loc=location: m.group(1) + loc + m.group(2),
-                                          contract.wsdl_text, count=1).encode("utf-8")
+            served = _ADDRESS.sub(rf'\g<1>{location}\g<2>', contract.wsdl_text, count=1)
+            self.wsdl[key] = served.encode("utf-8")
         self.roots = {c.endpoint.root.lower(): c.endpoint for c in self.contracts.values()}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -113,10 +113,12 @@ class SoapApplication:
         try:
             with self.service.database.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-            status, payload = "200 OK", {"status": "ok", "database": "ok"}
+            status = "200 OK"
+            payload: dict[str, Any] = {"status": "ok", "database": "ok"}
         except Exception as exc:  # the health check reports, it does not raise
             log.warning("health check: database unavailable: %s", exc)
-            status, payload = "503 Service Unavailable", {"status": "down", "database": "down"}
+            status = "503 Service Unavailable"
+            payload = {"status": "down", "database": "down"}
         payload["endpoints"] = sorted(c.endpoint.path for c in self.contracts.values())
         return _reply(start_response, status, "application/json",
                       json.dumps(payload).encode("utf-8"))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from typing import Any
-
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, aliased
 
 from gateway.store.models import (
@@ -25,6 +23,9 @@ from gateway.store.models import (
     User,
 )
 
+#: token kind, expiry, family id, client id, family revoked at, A2A user, asUser, organisation
+AccessRow = tuple[str, datetime, str, str | None, datetime | None, User, User, Organisation]
+
 
 class OrganisationRepository:
     def __init__(self, session: Session) -> None:
@@ -37,24 +38,30 @@ class OrganisationRepository:
         self.session.add(organisation)
 
     def all(self) -> Sequence[Organisation]:
-        return self.session.scalars(select(Organisation).order_by(Organisation.organisation_id)).all()
+        return self.session.scalars(
+            select(Organisation).order_by(Organisation.organisation_id)
+        ).all()
 
     def branches(self, organisation_id: str) -> Sequence[Branch]:
         return self.session.scalars(
-            select(Branch).where(Branch.organisation_id == organisation_id).order_by(Branch.branch_id)
+            select(Branch)
+            .where(Branch.organisation_id == organisation_id)
+            .order_by(Branch.branch_id)
         ).all()
 
     def branch(self, organisation_id: str, branch_id: str) -> Branch | None:
         return self.session.scalars(
-            select(Branch).where(Branch.organisation_id == organisation_id,
-                                 Branch.branch_id == branch_id)
+            select(Branch).where(
+                Branch.organisation_id == organisation_id, Branch.branch_id == branch_id
+            )
         ).first()
 
     def add_branch(self, branch: Branch) -> None:
         self.session.add(branch)
 
-    def compensators(self, service_column: str, compensator_type: str | None,
-                     name_part: str | None) -> Sequence[Organisation]:
+    def compensators(
+        self, service_column: str, compensator_type: str | None, name_part: str | None
+    ) -> Sequence[Organisation]:
         query = select(Organisation).where(
             Organisation.kind == "COMP",
             Organisation.active.is_(True),
@@ -66,8 +73,9 @@ class OrganisationRepository:
             query = query.where(func.lower(Organisation.name).contains(name_part.lower()))
         return self.session.scalars(query.order_by(Organisation.name)).all()
 
-    def insurer_index(self, service_column: str, compensator_type: str | None,
-                      name_part: str | None) -> Sequence[tuple[InsurerIndexEntry, Organisation]]:
+    def insurer_index(
+        self, service_column: str, compensator_type: str | None, name_part: str | None
+    ) -> Sequence[tuple[InsurerIndexEntry, Organisation]]:
         query = (
             select(InsurerIndexEntry, Organisation)
             .join(Organisation, Organisation.organisation_id == InsurerIndexEntry.organisation_id)
@@ -92,24 +100,30 @@ class OrganisationRepository:
 
     def link(self, organisation_id: str, linked_id: str) -> None:
         exists = self.session.scalars(
-            select(CompensatorLink).where(CompensatorLink.organisation_id == organisation_id,
-                                          CompensatorLink.linked_organisation_id == linked_id)
+            select(CompensatorLink).where(
+                CompensatorLink.organisation_id == organisation_id,
+                CompensatorLink.linked_organisation_id == linked_id,
+            )
         ).first()
         if exists is None:
-            self.session.add(CompensatorLink(organisation_id=organisation_id,
-                                             linked_organisation_id=linked_id))
+            self.session.add(
+                CompensatorLink(organisation_id=organisation_id, linked_organisation_id=linked_id)
+            )
 
     def linked(self, organisation_id: str, other_id: str) -> bool:
-        return self.session.scalars(
-            select(CompensatorLink.id).where(
-                or_(
-                    (CompensatorLink.organisation_id == organisation_id)
-                    & (CompensatorLink.linked_organisation_id == other_id),
-                    (CompensatorLink.organisation_id == other_id)
-                    & (CompensatorLink.linked_organisation_id == organisation_id),
+        return (
+            self.session.scalars(
+                select(CompensatorLink.id).where(
+                    or_(
+                        (CompensatorLink.organisation_id == organisation_id)
+                        & (CompensatorLink.linked_organisation_id == other_id),
+                        (CompensatorLink.organisation_id == other_id)
+                        & (CompensatorLink.linked_organisation_id == organisation_id),
+                    )
                 )
-            )
-        ).first() is not None
+            ).first()
+            is not None
+        )
 
 
 class UserRepository:
@@ -158,19 +172,28 @@ class TokenRepository:
     def add(self, token: Token) -> None:
         self.session.add(token)
 
-    def access_row(self, token_hash: str) -> Row[Any] | None:
+    def access_row(self, token_hash: str) -> AccessRow | None:
         """Everything an access-token check needs, in one query: token, family, both users and
         the asUser's organisation (None when the token is unknown)."""
         a2a, as_user = aliased(User), aliased(User)
-        return self.session.execute(
-            select(Token.kind, Token.expires_at, TokenFamily.family_id, TokenFamily.client_id,
-                   TokenFamily.revoked_at, a2a, as_user, Organisation)
+        row = self.session.execute(
+            select(
+                Token.kind,
+                Token.expires_at,
+                TokenFamily.family_id,
+                TokenFamily.client_id,
+                TokenFamily.revoked_at,
+                a2a,
+                as_user,
+                Organisation,
+            )
             .join(TokenFamily, TokenFamily.family_id == Token.family_id)
             .join(a2a, a2a.user_id == TokenFamily.user_id)
             .join(as_user, as_user.user_id == TokenFamily.as_user_id)
             .join(Organisation, Organisation.organisation_id == as_user.organisation_id)
             .where(Token.token_hash == token_hash)
         ).first()
+        return None if row is None else cast(AccessRow, tuple(row))
 
     def find(self, token_hash: str) -> tuple[Token, TokenFamily] | None:
         row = self.session.execute(
@@ -191,21 +214,26 @@ class TokenRepository:
     def live_families(self, user_id: str, as_user_id: str) -> Sequence[TokenFamily]:
         return self.session.scalars(
             select(TokenFamily)
-            .where(TokenFamily.user_id == user_id, TokenFamily.as_user_id == as_user_id,
-                   TokenFamily.revoked_at.is_(None))
+            .where(
+                TokenFamily.user_id == user_id,
+                TokenFamily.as_user_id == as_user_id,
+                TokenFamily.revoked_at.is_(None),
+            )
             .order_by(TokenFamily.created_at, TokenFamily.family_id)
         ).all()
 
     def revoke_family(self, family_id: str, at: datetime) -> None:
         self.session.execute(
-            update(TokenFamily).where(TokenFamily.family_id == family_id,
-                                      TokenFamily.revoked_at.is_(None)).values(revoked_at=at)
+            update(TokenFamily)
+            .where(TokenFamily.family_id == family_id, TokenFamily.revoked_at.is_(None))
+            .values(revoked_at=at)
         )
 
     def revoke_user(self, user_id: str, at: datetime) -> None:
         self.session.execute(
-            update(TokenFamily).where(TokenFamily.user_id == user_id,
-                                      TokenFamily.revoked_at.is_(None)).values(revoked_at=at)
+            update(TokenFamily)
+            .where(TokenFamily.user_id == user_id, TokenFamily.revoked_at.is_(None))
+            .values(revoked_at=at)
         )
 
     def purge_expired(self, before: datetime) -> int:
@@ -230,14 +258,22 @@ class JournalRepository:
             select(JournalEntry).where(JournalEntry.correlation_id == correlation_id)
         ).first()
 
-    def search(self, *, user_id: str | None = None, application_id: str | None = None,
-               operation: str | None = None, outcome: str | None = None,
-               since: datetime | None = None, until: datetime | None = None,
-               limit: int = 100) -> Sequence[JournalEntry]:
+    def search(
+        self,
+        *,
+        user_id: str | None = None,
+        application_id: str | None = None,
+        operation: str | None = None,
+        outcome: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+    ) -> Sequence[JournalEntry]:
         query = select(JournalEntry)
         if user_id:
-            query = query.where(or_(JournalEntry.user_id == user_id,
-                                    JournalEntry.as_user_id == user_id))
+            query = query.where(
+                or_(JournalEntry.user_id == user_id, JournalEntry.as_user_id == user_id)
+            )
         if application_id:
             query = query.where(JournalEntry.application_id == application_id)
         if operation:
@@ -266,13 +302,15 @@ class HospitalRepository:
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(Hospital)) or 0)
 
-    def search(self, name_part: str | None, postcode_prefix: str | None,
-               limit: int) -> Sequence[Hospital]:
+    def search(
+        self, name_part: str | None, postcode_prefix: str | None, limit: int
+    ) -> Sequence[Hospital]:
         query = select(Hospital)
         if name_part:
             query = query.where(func.lower(Hospital.name).contains(name_part.lower()))
         if postcode_prefix:
             compact = postcode_prefix.replace(" ", "").upper()
-            query = query.where(func.replace(func.upper(Hospital.post_code), " ", "")
-                                .startswith(compact))
+            query = query.where(
+                func.replace(func.upper(Hospital.post_code), " ", "").startswith(compact)
+            )
         return self.session.scalars(query.order_by(Hospital.name).limit(limit)).all()

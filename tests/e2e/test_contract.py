@@ -15,15 +15,19 @@ from lxml import etree
 from tests.conftest import ROOT, LiveServer
 
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
-WSDLS = {"PIPWSTK.wsdl": ("RTA", "token"), "ELPLWSTK.wsdl": ("ELPL", "token"),
-         "PIPWS.wsdl": ("RTA", "legacy"), "ELPLWS.wsdl": ("ELPL", "legacy")}
+WSDLS = {
+    "PIPWSTK.wsdl": ("RTA", "token"),
+    "ELPLWSTK.wsdl": ("ELPL", "token"),
+    "PIPWS.wsdl": ("RTA", "legacy"),
+    "ELPLWS.wsdl": ("ELPL", "legacy"),
+}
 AUTH = {"getToken", "refreshToken", "changePassword"}
 
 
 def spec_operations(spec: Path) -> dict[str, set[str]]:
     """Operation names per service, read from the tables of operations.md section 3."""
     text = (spec / "operations.md").read_text(encoding="utf-8")
-    section = text[text.index("## 3. Operation tables"):text.index("## 4. Operation behaviour")]
+    section = text[text.index("## 3. Operation tables") : text.index("## 4. Operation behaviour")]
     found: dict[str, set[str]] = {"RTA": set(), "ELPL": set()}
     for line in section.splitlines():
         match = re.match(r"^\| `(\w+)` \| ([A-Z, /]+) \|", line)
@@ -35,7 +39,9 @@ def spec_operations(spec: Path) -> dict[str, set[str]]:
 
 def wsdl_operations(text: bytes) -> set[str]:
     root = etree.fromstring(text)
-    return {op.get("name", "") for op in root.iterfind(f"{{{WSDL_NS}}}portType/{{{WSDL_NS}}}operation")}
+    return {
+        op.get("name", "") for op in root.iterfind(f"{{{WSDL_NS}}}portType/{{{WSDL_NS}}}operation")
+    }
 
 
 def test_spec_counts_match_the_readme(spec: Path) -> None:
@@ -51,8 +57,11 @@ def test_wsdl_files_declare_exactly_the_spec_operations(spec: Path, file_name: s
 
 
 def test_wsdl_files_are_generated_from_the_spec(spec: Path) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_wsdl.py"), "--check",
-                             "--spec", str(spec)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_wsdl.py"), "--check", "--spec", str(spec)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -60,12 +69,18 @@ def _address_free(text: bytes) -> bytes:
     return re.sub(rb'<soap:address location="[^"]*"/>', b"<soap:address/>", text)
 
 
-@pytest.mark.parametrize("path,file_name", [
-    ("/PIP.WSTK/PIPWSTK", "PIPWSTK.wsdl"), ("/ELPL.WSTK/ELPLWSTK", "ELPLWSTK.wsdl"),
-    ("/PIP.WS/PIPWS", "PIPWS.wsdl"), ("/ELPL.WS/ELPLWS", "ELPLWS.wsdl"),
-])
-def test_served_wsdl_equals_the_file_but_for_the_address(live: LiveServer, path: str,
-                                                         file_name: str) -> None:
+@pytest.mark.parametrize(
+    "path,file_name",
+    [
+        ("/PIP.WSTK/PIPWSTK", "PIPWSTK.wsdl"),
+        ("/ELPL.WSTK/ELPLWSTK", "ELPLWSTK.wsdl"),
+        ("/PIP.WS/PIPWS", "PIPWS.wsdl"),
+        ("/ELPL.WS/ELPLWS", "ELPLWS.wsdl"),
+    ],
+)
+def test_served_wsdl_equals_the_file_but_for_the_address(
+    live: LiveServer, path: str, file_name: str
+) -> None:
     for query in ("?wsdl", "?WSDL", "?Wsdl"):
         response = requests.get(live.url + path + query, timeout=10)
         assert response.status_code == 200
@@ -78,10 +93,14 @@ def test_served_wsdl_equals_the_file_but_for_the_address(live: LiveServer, path:
 def _sample(client: zeep.Client, xsd_type: object) -> object:
     name = getattr(xsd_type, "name", "") or ""
     if hasattr(xsd_type, "elements") and xsd_type.elements:  # complex type
-        return {el_name: _sample(client, el.type) for el_name, el in xsd_type.elements
-                if not el.is_optional}
-    return {"boolean": True, "int": 1, "dateTime": "2026-11-24T10:00:00",
-            "base64Binary": b"x"}.get(name, "Ok" if name == "responseCode" else "x")
+        return {
+            el_name: _sample(client, el.type)
+            for el_name, el in xsd_type.elements
+            if not el.is_optional
+        }
+    return {"boolean": True, "int": 1, "dateTime": "2026-11-24T10:00:00", "base64Binary": b"x"}.get(
+        name, "Ok" if name == "responseCode" else "x"
+    )
 
 
 @pytest.mark.parametrize("file_name", sorted(WSDLS))
@@ -92,8 +111,11 @@ def test_zeep_builds_a_request_for_every_operation(file_name: str) -> None:
     assert operations
     for name, operation in operations.items():
         body = operation.input.body
-        args = {el_name: _sample(client, el.type) for el_name, el in body.type.elements
-                if not el.is_optional}
+        args = {
+            el_name: _sample(client, el.type)
+            for el_name, el in body.type.elements
+            if not el.is_optional
+        }
         message = client.create_message(client.service, name, **args)
         payload = message.find(".//{http://schemas.xmlsoap.org/soap/envelope/}Body")[0]
         assert etree.QName(payload).localname == name

@@ -19,27 +19,36 @@ SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 LOL = "".join(f'<!ENTITY l{i} "{"".join(f"&l{i - 1};" for _ in range(10))}">' for i in range(1, 10))
 CASES = {
     "not-xml": (b"this is not xml <<<", "soap:Client"),
-    "truncated": (envelope("getSystemProcessVersion", "<accessToken>x</accessToken>")[:-20],
-                  "soap:Client"),
+    "truncated": (
+        envelope("getSystemProcessVersion", "<accessToken>x</accessToken>")[:-20],
+        "soap:Client",
+    ),
     "not-an-envelope": (b"<getSystemProcessVersion/>", "soap:Client"),
     "no-body": (f'<soap:Envelope xmlns:soap="{SOAP11}"/>'.encode(), "soap:Client"),
-    "soap12": (f'<e:Envelope xmlns:e="{SOAP12}"><e:Body><x/></e:Body></e:Envelope>'.encode(),
-               "soap:VersionMismatch"),
+    "soap12": (
+        f'<e:Envelope xmlns:e="{SOAP12}"><e:Body><x/></e:Body></e:Envelope>'.encode(),
+        "soap:VersionMismatch",
+    ),
     "unknown-operation": (envelope("stealClaims", ""), "soap:Client"),
     "other-namespace": (envelope("getSystemProcessVersion", "", "urn:elsewhere"), "soap:Client"),
-    "xxe": (b'<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-            + envelope("getSystemProcessVersion", "<accessToken>&x;</accessToken>")[38:],
-            "soap:Client"),
-    "billion-laughs": (f'<?xml version="1.0"?><!DOCTYPE e [<!ENTITY l0 "lol">{LOL}]>'.encode()
-                       + envelope("getSystemProcessVersion", "<accessToken>&l9;</accessToken>")[38:],
-                       "soap:Client"),
+    "xxe": (
+        b'<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        + envelope("getSystemProcessVersion", "<accessToken>&x;</accessToken>")[38:],
+        "soap:Client",
+    ),
+    "billion-laughs": (
+        f'<?xml version="1.0"?><!DOCTYPE e [<!ENTITY l0 "lol">{LOL}]>'.encode()
+        + envelope("getSystemProcessVersion", "<accessToken>&l9;</accessToken>")[38:],
+        "soap:Client",
+    ),
     "processing-instruction": (envelope("getSystemProcessVersion", "<?evil x?>"), "soap:Client"),
     "deep": (envelope("getSystemProcessVersion", "<a>" * 5000 + "</a>" * 5000), "soap:Client"),
     "must-understand": (
         f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Header><s:Security xmlns:s="urn:sec" '
         f'soap:mustUnderstand="1"/></soap:Header><soap:Body><t:getSystemProcessVersion '
         f'xmlns:t="http://wstk.pip.crif.com/"/></soap:Body></soap:Envelope>'.encode(),
-        "soap:MustUnderstand"),
+        "soap:MustUnderstand",
+    ),
 }
 
 
@@ -75,10 +84,11 @@ def test_unknown_mustunderstand_zero_is_ignored(live: LiveServer) -> None:
 @pytest.fixture
 def gunicorn(tmp_path: Path) -> Iterator[GunicornServer]:
     url = next(fresh_database("sqlite", tmp_path))
+    from datetime import UTC, datetime
+
     from gateway.app import build
     from gateway.config import Settings
     from gateway.service.demo import seed
-    from datetime import UTC, datetime
 
     c = build(Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=1024))
     with c.database.unit_of_work() as uow:
@@ -93,8 +103,11 @@ def _raw_oversize(url: str, size: int) -> bytes:
     """Announce ``size`` bytes and start sending them; return what the server answers."""
     parsed = urlparse(url)
     with socket.create_connection((parsed.hostname, parsed.port), timeout=5) as sock:
-        sock.sendall(f"POST {RTA_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
-                     f"Content-Length: {size}\r\n\r\n".encode() + b"<" * 65536)
+        sock.sendall(
+            f"POST {RTA_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+            f"Content-Length: {size}\r\n\r\n".encode()
+            + b"<" * 65536
+        )
         data = b""
         while True:
             chunk = sock.recv(65536)
