@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.store.db import WriterLock
 from gateway.store.repositories import (
     HospitalRepository,
     JournalRepository,
@@ -22,10 +23,12 @@ class UnitOfWork:
     Leaving the ``with`` block without ``commit()`` (an exception, a refusal) rolls everything back.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], writer: WriterLock) -> None:
         self._factory = session_factory
+        self._writer = writer
 
     def __enter__(self) -> UnitOfWork:
+        self._writer.__enter__()
         self.session = self._factory()
         self.organisations = OrganisationRepository(self.session)
         self.users = UserRepository(self.session)
@@ -36,8 +39,11 @@ class UnitOfWork:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            self._writer.__exit__()
 
     def commit(self) -> None:
         self.session.commit()
@@ -52,9 +58,11 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.writer = WriterLock(str(engine.url))
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+        return UnitOfWork(self.sessions, self.writer)
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.writer.close()
