@@ -160,6 +160,7 @@ class Node:
     attrs: list[Attr] = field(default_factory=list)
     children: list[Node] = field(default_factory=list)
     address: bool = False  # element of the shared Address type (payloads.md section 2.1)
+    output: bool = False  # in a Data document: Address becomes OutputAddress (all optional)
     note: str | None = None
     all_group: bool = False  # xs:all instead of xs:sequence (Data documents only)
 
@@ -595,6 +596,7 @@ def output_copy(node: Node, keep_min: bool) -> Node:
     for n in out.walk():
         for a in n.attrs:
             a.required = False
+        n.output = True
         if not keep_min:
             n.min = 0
     return out
@@ -631,7 +633,7 @@ def add_attrs(node: Node, *attrs: Attr) -> None:
     node.attrs += [a for a in attrs if a.name not in names]
 
 
-def offer_history(service: str, release: str) -> list[Node]:
+def offer_history() -> list[Node]:
     hist = [
         A("DateOfReply", ODATE),
         A("GrossAmount", "amount"),
@@ -645,9 +647,8 @@ def offer_history(service: str, release: str) -> list[Node]:
     ]
 
 
-def stage2_extras(
-    sec: Node, service: str, release: str, claimant_lines: str, defendant_lines: str
-) -> None:
+def stage2_extras(sec: Node, service: str, release: str, defendant_lines: str) -> None:
+    """Output-only parts of a Stage 2 (or AD) section: agreement history, extension, dates."""
     add_attrs(sec.child(defendant_lines), A("AgreedInS2SP", "`C00_YNFlag`"))
     agreement = sec.child("AgreementData")
     final = [c for c in agreement.children if c.name == "FinalAgreementDetails"]
@@ -655,7 +656,7 @@ def stage2_extras(
         final = [N("FinalAgreementDetails")]
     add_attrs(final[0], A("AgreementReached", "`C00_YNFlag`"))
     others = [c for c in agreement.children if c.name != "FinalAgreementDetails"]
-    agreement.children = offer_history(service, release) + final + others
+    agreement.children = offer_history() + final + others
     total = sec.child("Total/CurrentTotal")
     if service == "rta" and release == "R7":
         add_attrs(total, A("TotalUplift", "amount"))
@@ -676,7 +677,6 @@ def stage2_extras(
             ],
         )
     )
-    del claimant_lines
 
 
 def application_data(service: str, release: str) -> Node:
@@ -953,25 +953,13 @@ def data_document(packs: dict[str, Node], service: str, release: str) -> Node:
             packs["s2sp-counter-offer-cm"],
         ],
     )
-    stage2_extras(
-        s2,
-        service,
-        release,
-        "ClaimantLosses/CurrentClaimantOffer",
-        "DefendantReplies/CurrentDefendantResponse",
-    )
+    stage2_extras(s2, service, release, "DefendantReplies/CurrentDefendantResponse")
     sections.append(s2)
     if rta:
         ad = pack_section(
             "Stage2AdditionalDamagesPack", [packs["ad-request"], packs["ad-response"]]
         )
-        stage2_extras(
-            ad,
-            service,
-            release,
-            "ClaimantLosses/CurrentClaimantOffer",
-            "DefendantReplies/CurrentDefendantResponse",
-        )
+        stage2_extras(ad, service, release, "DefendantReplies/CurrentDefendantResponse")
         sections.append(ad)
     cpp = pack_section("CourtProceedingsPack", [packs["cpp-request"], packs["cpp-response"]])
     cpp.children.append(
@@ -1083,8 +1071,8 @@ class Emitter:
         if n.note:
             out.append(f"{ind}<!-- {n.note} -->")
         if n.address:
-            self.use("Address")
-            out.append(f'{ind}<xs:element name="{n.name}" type="Address"{occ}/>')
+            type_name = self.use("OutputAddress" if n.output else "Address")
+            out.append(f'{ind}<xs:element name="{n.name}" type="{type_name}"{occ}/>')
             return out
         out.append(f'{ind}<xs:element name="{n.name}"{occ}>')
         if not n.children and not n.attrs:
@@ -1135,7 +1123,7 @@ def schema_doc(head: str, version: str, include: str, body: list[str]) -> str:
 def common_types(em: Emitter, service: str, release: str) -> str:
     body: list[str] = []
     used = set(em.used)
-    if "Address" in used:
+    if "Address" in used or "OutputAddress" in used:
         used.add("C01_AddressType")
         em.used.add("C01_AddressType")
     if "OptionalDateType" in used:
@@ -1207,6 +1195,16 @@ def common_types(em: Emitter, service: str, release: str) -> str:
         sub = Emitter(em.codes)
         for a in ADDRESS_ATTRS:
             body += sub.attribute(a, "    ")
+        body.append("  </xs:complexType>")
+    if "OutputAddress" in used:
+        body.append('  <xs:complexType name="OutputAddress">')
+        body.append(
+            "    <xs:annotation><xs:documentation>Address in getClaim output (payloads.md "
+            "section 7): every attribute optional</xs:documentation></xs:annotation>"
+        )
+        sub = Emitter(em.codes)
+        for a in ADDRESS_ATTRS:
+            body += sub.attribute(Attr(a.name, a.type, False), "    ")
         body.append("  </xs:complexType>")
     for name in sorted(n for n in used if n in em.codes):
         cl = em.codes[name]
