@@ -7,6 +7,11 @@ import os
 from dataclasses import dataclass
 
 from gateway.config import Settings
+from gateway.domain.lifecycle import load_all
+from gateway.domain.services import Service
+from gateway.service.claims.calendar_store import calendar_from_store
+from gateway.service.claims.workflow import ClaimsEnvironment
+from gateway.validation.registry import ReleaseRegistry
 from gateway.service.auth import Authenticator
 from gateway.service.clock import Clock, SystemClock
 from gateway.service.gateway import GatewayService
@@ -29,7 +34,12 @@ def build(settings: Settings, clock: Clock | None = None) -> Components:
     database = Database(make_engine(settings.database_url))
     auth = Authenticator(settings)
     clock = clock or SystemClock()
-    service = GatewayService(settings, database, auth, clock, operations())
+    registry = ReleaseRegistry.load(settings.schemas_dir)
+    for service_kind in Service:
+        registry.current(service_kind, settings.current_release(service_kind))
+    load_all()
+    env = ClaimsEnvironment(registry=registry, calendar=calendar_from_store)
+    service = GatewayService(settings, database, auth, clock, operations(), env)
     return Components(settings, database, auth, clock, service)
 
 

@@ -262,7 +262,7 @@ def _admin_parser(sub: Any) -> None:
 def _plugins() -> list[Callable[[Any], None]]:
     """Sub-commands owned by other packages (validation, lifecycle)."""
     found: list[Callable[[Any], None]] = []
-    for module_name in ("gateway.validation.cli",):
+    for module_name in ("gateway.validation.cli", "gateway.service.timeouts_cli"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError:

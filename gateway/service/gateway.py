@@ -81,6 +81,7 @@ class Call:
     auth: Authenticator
     caller: Caller | None = None
     facts: JournalFacts = field(default_factory=JournalFacts)
+    env: Any = None  # gateway.service.claims.workflow.ClaimsEnvironment (schemas, calendar)
 
     def require(self, name: str) -> Any:
         value = self.fields.get(name)
@@ -129,7 +130,8 @@ def ok(message: str = "Done", **extra: Any) -> dict[str, Any]:
 
 class GatewayService:
     def __init__(self, settings: Settings, database: Database, auth: Authenticator, clock: Clock,
-                 operations: Mapping[str, OperationSpec]) -> None:
+                 operations: Mapping[str, OperationSpec], env: Any = None) -> None:
+        self.env = env
         self.settings = settings
         self.database = database
         self.auth = auth
@@ -143,7 +145,7 @@ class GatewayService:
         try:
             with self.database.unit_of_work() as uow:
                 call = Call(req.operation, req.service, {}, uow, now, self.settings,
-                            self.auth, facts=facts)
+                            self.auth, facts=facts, env=self.env)
                 result = self._run(call, req)
                 body = encode(result)
                 self._journal(uow, req, facts, "Ok", None, None, started, len(body), now)

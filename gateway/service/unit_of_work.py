@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.store.db import WriterLock
 from gateway.store.repositories import (
+    ClaimRepository,
     HospitalRepository,
     JournalRepository,
     OrganisationRepository,
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.tokens = TokenRepository(self.session)
         self.journal = JournalRepository(self.session)
         self.hospitals = HospitalRepository(self.session)
+        self.claims = ClaimRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

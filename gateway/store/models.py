@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -211,3 +212,129 @@ class CompensatorLink(Base):
     )
 
 
+
+
+class Claim(Base):
+    """A claim: its identity, parties, current phase and activity, deadlines, locks, allocations.
+
+    The packs themselves are kept in ``claim_packs``; this row holds what processing, lists and
+    search need without parsing XML.
+    """
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        Index("ix_claims_timeout", "timeout_at"),
+        Index("ix_claims_cr", "service", "cr_org_id", "phase"),
+        Index("ix_claims_comp", "service", "comp_org_id", "phase"),
+        Index("ix_claims_cr_reference", "service", "cr_org_id", "cr_reference_key"),
+        Index("ix_claims_updated", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    application_id: Mapped[str] = mapped_column(String(16), unique=True)
+    service: Mapped[str] = mapped_column(String(4))
+    release: Mapped[str] = mapped_column(String(4))
+    version_major: Mapped[int] = mapped_column(Integer)
+    version_minor: Mapped[int] = mapped_column(Integer)
+    claim_type: Mapped[str | None] = mapped_column(String(3))
+    phase: Mapped[str] = mapped_column(String(60))
+    guid: Mapped[str] = mapped_column(String(36))
+    ended: Mapped[bool] = mapped_column(Boolean, default=False)
+    cr_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.organisation_id"))
+    comp_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.organisation_id"))
+    comp_branch_id: Mapped[str] = mapped_column(String(3))
+    accepting_branch_id: Mapped[str | None] = mapped_column(String(3))
+    insurer_type: Mapped[str | None] = mapped_column(String(1))
+    cr_reference: Mapped[str] = mapped_column(String(50))
+    cr_reference_key: Mapped[str] = mapped_column(String(50))  # lower case, for uniqueness
+    insurer_reference: Mapped[str | None] = mapped_column(String(50))
+    child_claim: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimant_birth_date: Mapped[date | None] = mapped_column(Date)
+    accident_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_date: Mapped[date] = mapped_column(Date)
+    dispatched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    end_date: Mapped[date | None] = mapped_column(Date)
+    deadline_rule: Mapped[str | None] = mapped_column(String(4))
+    deadline_date: Mapped[date | None] = mapped_column(Date)
+    timeout_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    liability_deadline: Mapped[date | None] = mapped_column(Date)
+    liability_rule: Mapped[str | None] = mapped_column(String(4))
+    stage1_costs_deadline: Mapped[date | None] = mapped_column(Date)
+    article75: Mapped[bool | None] = mapped_column(Boolean)
+    stage1_paid: Mapped[bool | None] = mapped_column(Boolean)
+    child_at_stage1: Mapped[bool | None] = mapped_column(Boolean)
+    rejected_by_org_id: Mapped[str | None] = mapped_column(String(20))
+    rejection_code: Mapped[str | None] = mapped_column(String(2))
+    exit_cr_code: Mapped[str | None] = mapped_column(String(2))
+    exit_cr_comment: Mapped[str | None] = mapped_column(String(500))
+    exit_cm_code: Mapped[str | None] = mapped_column(String(2))
+    exit_cm_comment: Mapped[str | None] = mapped_column(String(500))
+    fraud_code: Mapped[str | None] = mapped_column(String(2))
+    fraud_comment: Mapped[str | None] = mapped_column(String(500))
+    cr_lock_user: Mapped[str | None] = mapped_column(String(50))
+    cr_lock_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    comp_lock_user: Mapped[str | None] = mapped_column(String(50))
+    comp_lock_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cr_allocated_user: Mapped[str | None] = mapped_column(String(50))
+    comp_allocated_user: Mapped[str | None] = mapped_column(String(50))
+    gdpr_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ClaimPack(Base):
+    """Every pack a claim received (CNF and each resend, insurer response, ...), as sent."""
+
+    __tablename__ = "claim_packs"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # gateway.validation.packs.Pack value
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    xml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    organisation_id: Mapped[str] = mapped_column(String(20))
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user", "user_id", "created_at"),)
+
+    guid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(50))
+    application_id: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    message: Mapped[str] = mapped_column(String(500))
+    machine: Mapped[bool] = mapped_column(Boolean, default=True)  # A2ANotification types
+
+
+class ClaimTimer(Base):
+    """A pending deadline event of a claim: its timeout or a warning. Fired exactly once."""
+
+    __tablename__ = "claim_timers"
+    __table_args__ = (Index("ix_claim_timers_due", "fired_at", "fire_at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # TIMEOUT | WARN | LIMIT
+    rule: Mapped[str] = mapped_column(String(4))  # D2, D3, ...
+    days_left: Mapped[int | None] = mapped_column(Integer)
+    fire_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    guid: Mapped[str] = mapped_column(String(36))  # the activity it was armed for
+
+
+class SystemSetting(Base):
+    """Deployment-wide state shared by every process (e.g. the sandbox clock offset)."""
+
+    __tablename__ = "system_settings"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from gateway.store.models import (
+    BankHoliday,
     Branch,
+    Claim,
+    ClaimPack,
+    ClaimTimer,
     CompensatorLink,
     Hospital,
     InsurerIndexEntry,
     JournalEntry,
+    Notification,
     Organisation,
     PasswordHistory,
     StoredMessage,
@@ -25,6 +31,26 @@ from gateway.store.models import (
 
 #: token kind, expiry, family id, client id, family revoked at, A2A user, asUser, organisation
 AccessRow = tuple[str, datetime, str, str | None, datetime | None, User, User, Organisation]
+
+
+def _access_query() -> Any:
+    # Built once: aliases made per call would defeat SQLAlchemy's statement cache (hot path).
+    a2a, as_user = aliased(User, name="a2a_user"), aliased(User, name="as_user")
+    return (
+        select(Token.kind, Token.expires_at, TokenFamily.family_id, TokenFamily.client_id,
+               TokenFamily.revoked_at, a2a, as_user, Organisation)
+        .join(TokenFamily, TokenFamily.family_id == Token.family_id)
+        .join(a2a, a2a.user_id == TokenFamily.user_id)
+        .join(as_user, as_user.user_id == TokenFamily.as_user_id)
+        .join(Organisation, Organisation.organisation_id == as_user.organisation_id)
+        .where(Token.token_hash == bindparam("token_hash"))
+    )
+
+
+_ACCESS_QUERY = _access_query()
+# Table-level inserts skip the ORM's bulk-persistence bookkeeping: one row each, every request.
+_JOURNAL_INSERT = insert(JournalEntry.__table__)  # type: ignore[arg-type]
+_MESSAGE_INSERT = insert(StoredMessage.__table__)  # type: ignore[arg-type]
 
 
 class OrganisationRepository:
@@ -175,24 +201,7 @@ class TokenRepository:
     def access_row(self, token_hash: str) -> AccessRow | None:
         """Everything an access-token check needs, in one query: token, family, both users and
         the asUser's organisation (None when the token is unknown)."""
-        a2a, as_user = aliased(User), aliased(User)
-        row = self.session.execute(
-            select(
-                Token.kind,
-                Token.expires_at,
-                TokenFamily.family_id,
-                TokenFamily.client_id,
-                TokenFamily.revoked_at,
-                a2a,
-                as_user,
-                Organisation,
-            )
-            .join(TokenFamily, TokenFamily.family_id == Token.family_id)
-            .join(a2a, a2a.user_id == TokenFamily.user_id)
-            .join(as_user, as_user.user_id == TokenFamily.as_user_id)
-            .join(Organisation, Organisation.organisation_id == as_user.organisation_id)
-            .where(Token.token_hash == token_hash)
-        ).first()
+        row = self.session.execute(_ACCESS_QUERY, {"token_hash": token_hash}).first()
         return None if row is None else cast(AccessRow, tuple(row))
 
     def find(self, token_hash: str) -> tuple[Token, TokenFamily] | None:
@@ -247,8 +256,8 @@ class JournalRepository:
 
     def append(self, entry: dict[str, object], message: dict[str, object]) -> None:
         """Append a journal entry and its stored message (Core inserts: this is the hot path)."""
-        self.session.execute(insert(JournalEntry), [entry])
-        self.session.execute(insert(StoredMessage), [message])
+        self.session.execute(_JOURNAL_INSERT, [entry])
+        self.session.execute(_MESSAGE_INSERT, [message])
 
     def message(self, correlation_id: str) -> StoredMessage | None:
         return self.session.get(StoredMessage, correlation_id)
@@ -314,3 +323,82 @@ class HospitalRepository:
                 func.replace(func.upper(Hospital.post_code), " ", "").startswith(compact)
             )
         return self.session.scalars(query.order_by(Hospital.name).limit(limit)).all()
+
+
+class ClaimRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, claim: Claim) -> None:
+        """Insert ``claim`` and give it the next applicationId (its row id, 16 digits)."""
+        claim.application_id = f"P{uuid.uuid4().hex[:15]}"  # placeholder until the id is known
+        self.session.add(claim)
+        self.session.flush()
+        claim.application_id = f"{claim.id:016d}"
+        self.session.flush()
+
+    def get(self, application_id: str) -> Claim | None:
+        return self.session.scalars(
+            select(Claim).where(Claim.application_id == application_id)
+        ).first()
+
+    def get_for_update(self, application_id: str) -> Claim | None:
+        return self.session.scalars(
+            select(Claim).where(Claim.application_id == application_id).with_for_update()
+        ).first()
+
+    def reference_in_use(self, service: str, cr_org_id: str, reference: str,
+                         except_claim: int | None = None) -> bool:
+        query = select(Claim.id).where(
+            Claim.service == service, Claim.cr_org_id == cr_org_id,
+            Claim.cr_reference_key == reference.lower(), Claim.ended.is_(False))
+        if except_claim is not None:
+            query = query.where(Claim.id != except_claim)
+        return self.session.scalars(query.limit(1)).first() is not None
+
+    def add_pack(self, pack: ClaimPack) -> None:
+        self.session.add(pack)
+
+    def packs(self, claim_id: int, kind: str | None = None) -> Sequence[ClaimPack]:
+        query = select(ClaimPack).where(ClaimPack.claim_id == claim_id)
+        if kind is not None:
+            query = query.where(ClaimPack.kind == kind)
+        return self.session.scalars(query.order_by(ClaimPack.id)).all()
+
+    def add_timer(self, timer: ClaimTimer) -> None:
+        self.session.add(timer)
+
+    def cancel_timers(self, claim_id: int) -> None:
+        self.session.execute(
+            delete(ClaimTimer).where(ClaimTimer.claim_id == claim_id,
+                                     ClaimTimer.fired_at.is_(None)))
+
+    def due_timers(self, now: datetime, limit: int) -> Sequence[ClaimTimer]:
+        """Unfired timers due at ``now``, locked; rows locked by another sweeper are skipped."""
+        return self.session.scalars(
+            select(ClaimTimer)
+            .where(ClaimTimer.fired_at.is_(None), ClaimTimer.fire_at <= now)
+            .order_by(ClaimTimer.fire_at, ClaimTimer.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+
+    def add_notification(self, notification: Notification) -> None:
+        self.session.add(notification)
+
+    def notifications(self, user_id: str, since: datetime,
+                      machine_only: bool) -> Sequence[Notification]:
+        query = select(Notification).where(Notification.user_id == user_id,
+                                           Notification.created_at >= since)
+        if machine_only:
+            query = query.where(Notification.machine.is_(True))
+        return self.session.scalars(query.order_by(Notification.created_at.desc())).all()
+
+    def remove_notification(self, user_id: str, guid: str) -> bool:
+        result = self.session.execute(
+            delete(Notification).where(Notification.user_id == user_id,
+                                       Notification.guid == guid))
+        return bool(getattr(result, "rowcount", 0))
+
+    def holidays(self) -> Sequence[BankHoliday]:
+        return self.session.scalars(select(BankHoliday).order_by(BankHoliday.day)).all()

@@ -99,7 +99,8 @@ def _unbounded(limits: XmlLimits) -> XmlLimits:
 
 def _refuse_forbidden(tree: etree._ElementTree) -> None:
     docinfo = tree.docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+    doctype = getattr(docinfo, "doctype", "")
+    if doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise XmlForbiddenConstruct("a document type declaration (DTD) is not allowed")
     root = tree.getroot()
     for node in root.iter(etree.Entity, etree.PI):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from gateway.service.gateway import OperationSpec
-from gateway.service.handlers import authentication, reference
+from gateway.service.handlers import allocation, authentication, reads, reference, stage1
+
+MODULES = (authentication, reference, stage1, reads, allocation)
 
 
 def operations() -> dict[str, OperationSpec]:
     table: dict[str, OperationSpec] = {}
-    for module in (authentication, reference):
+    for module in MODULES:
         overlap = table.keys() & module.OPERATIONS.keys()
         if overlap:
             raise RuntimeError(f"operations registered twice: {sorted(overlap)}")

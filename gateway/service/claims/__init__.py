@@ -1,0 +1,1 @@
+"""Claims: the workflow path, visibility and notifications shared by every claim operation."""

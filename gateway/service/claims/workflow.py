@@ -1,0 +1,244 @@
+"""The one processing path of every workflow operation (operations.md section 5).
+
+load the claim under a row lock -> visibility -> side lock -> activityEngineGuid -> phase and side
+(the lifecycle table) -> [pack validation, business rules: the handler] -> enter the new phase:
+new GUID, deadlines re-armed, locks released, notifications -> journal facts. The caller's unit of
+work commits once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from gateway.domain import notifications as notices
+from gateway.domain.calendar import BusinessCalendar
+from gateway.domain.deadlines import (
+    DEADLINES,
+    Deadline,
+    deadline_continues,
+    london_date,
+    rules_for_phase,
+    warning_dates,
+)
+from gateway.domain.lifecycle import LIFECYCLES, Lifecycle, Transition
+from gateway.domain.services import Service, Side
+from gateway.errors import ClaimLocked, ClaimNotFound, GuidStale, InputInvalid, InputMissing
+from gateway.service.claims.visibility import can_see, recipients
+from gateway.service.gateway import Call
+from gateway.store.models import Claim, ClaimTimer, Notification
+
+LOCK_MINUTES = 60
+
+
+@dataclass(frozen=True)
+class ClaimsEnvironment:
+    """What claim handlers need beyond the unit of work: schemas and the business calendar."""
+
+    registry: Any  # gateway.validation.registry.ReleaseRegistry
+    calendar: Any  # callable (uow) -> BusinessCalendar
+
+
+def lifecycle(service: Service) -> Lifecycle:
+    return LIFECYCLES[service]
+
+
+def normalise_application_id(raw: object) -> str:
+    text = str(raw or "").strip()
+    if not text.isdigit() or len(text) > 16:
+        raise InputInvalid(f"applicationId '{text[:20]}' is not up to 16 digits",
+                           field="applicationId")
+    return text.zfill(16)
+
+
+def claim_info(claim: Claim) -> dict[str, Any]:
+    phase = lifecycle(Service(claim.service)).phase(claim.phase)
+    return {"activityEngineGuid": claim.guid, "applicationId": claim.application_id,
+            "phaseCacheId": phase.id, "phaseCacheName": phase.name}
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+# ----------------------------------------------------------------------------- loading, checks
+def load_for_update(call: Call, application_id: object) -> Claim:
+    """The claim, row-locked, if the caller may see it; ``CLAIM_NOT_FOUND`` otherwise."""
+    app_id = normalise_application_id(application_id)
+    claim = call.uow.claims.get_for_update(app_id)
+    if claim is None or claim.service != call.service.value or not can_see(call, claim):
+        raise ClaimNotFound(app_id)
+    call.facts.application_id = claim.application_id
+    call.facts.phase_before = call.facts.phase_after = claim.phase
+    call.facts.guid_before = call.facts.guid_after = claim.guid
+    return claim
+
+
+def claim_data(call: Call) -> tuple[str, str]:
+    data = call.require("claimData")
+    if not isinstance(data, Mapping):
+        raise InputInvalid("claimData", field="claimData")
+    guid = str(data.get("activityEngineGuid") or "").strip()
+    app_id = str(data.get("applicationId") or "").strip()
+    if not app_id:
+        raise InputMissing("claimData/applicationId", field="applicationId")
+    if not guid:
+        raise InputMissing("claimData/activityEngineGuid", field="activityEngineGuid")
+    return app_id, guid
+
+
+def check_lock(call: Call, claim: Claim) -> None:
+    """Another user of the caller's side holding the lock refuses the request (security.md 5)."""
+    holder, at = _lock_of(claim, call.who.side)
+    if holder and holder != call.who.as_user_id and at is not None:
+        if (call.now - _aware(at)).total_seconds() < LOCK_MINUTES * 60:
+            raise ClaimLocked(holder, user=holder)
+
+
+def check_guid(claim: Claim, guid: str) -> None:
+    if guid.upper() != claim.guid:
+        raise GuidStale(f"current activity of {claim.application_id} differs",
+                        response_extra={"claimInfo": claim_info(claim)})
+
+
+def begin(call: Call) -> Claim:
+    """Load ``claimData``'s claim for a workflow step: visibility, lock, GUID."""
+    app_id, guid = claim_data(call)
+    claim = load_for_update(call, app_id)
+    check_lock(call, claim)
+    check_guid(claim, guid)
+    return claim
+
+
+def resolve(call: Call, claim: Claim, facts: Mapping[str, object] | None = None) -> Transition:
+    from gateway.errors import PhaseNotAllowed
+
+    try:
+        return lifecycle(call.service).resolve(claim.phase, call.operation, call.who.side,
+                                               facts or {})
+    except PhaseNotAllowed as exc:
+        exc.context["response_extra"] = {"claimInfo": claim_info(claim)}
+        raise
+
+
+def require_allowed(call: Call, claim: Claim) -> None:
+    """Phase and side allow the operation (before a pack is parsed: the processing order)."""
+    from gateway.errors import PhaseNotAllowed
+
+    if not lifecycle(call.service).allows(claim.phase, call.operation, call.who.side):
+        phase = lifecycle(call.service).phase(claim.phase)
+        raise PhaseNotAllowed(f"{call.operation} in {phase.id}",
+                              message=f"Operation not allowed in phase {phase.name}",
+                              response_extra={"claimInfo": claim_info(claim)})
+
+
+# ------------------------------------------------------------------------------- transitions
+def enter(call: Call, claim: Claim, transition: Transition, calendar: BusinessCalendar,
+          *, actor_side: Side | None = None, notice: tuple[Side, str] | None = None) -> None:
+    """Move ``claim`` along ``transition``: new GUID, deadlines, locks, notifications.
+
+    ``notice`` is an event-specific message (lifecycle.md 6) that replaces the generic
+    phase-change message to that side.
+    """
+    service = Service(claim.service)
+    lc = lifecycle(service)
+    source = claim.phase
+    target = lc.phase(transition.target)
+    claim.phase = target.id
+    if transition.renews_guid:
+        claim.guid = new_guid()
+    claim.updated_at = call.now
+    if target.end:
+        claim.ended = True
+        claim.end_date = london_date(call.now)
+    rearm(call, claim, source, calendar)
+    _release_locks(claim, target.worklist, target.end)
+    call.facts.phase_after, call.facts.guid_after = claim.phase, claim.guid
+    side = actor_side or (call.caller.side if call.caller else Side.SYSTEM)
+    if notice is not None:
+        notify(call, claim, notice[0], notice[1])
+    if target.end:
+        for receiver in (Side.CR, Side.COMP):
+            notify(call, claim, receiver, notices.claim_ended(claim.application_id, target).text)
+    elif target.worklist is not None and (target.worklist != side or side is Side.SYSTEM) \
+            and (notice is None or notice[0] != target.worklist):
+        notify(call, claim, target.worklist,
+               notices.phase_changed(claim.application_id, target).text)
+
+
+def rearm(call: Call, claim: Claim, source: str, calendar: BusinessCalendar) -> None:
+    """Keep a running deadline that carries into the new phase; otherwise arm the new phase's."""
+    if claim.deadline_rule and deadline_continues(claim.deadline_rule, source, claim.phase) \
+            and claim.deadline_rule == _liability_rule(claim):
+        return
+    deadline = deadline_on_entry(claim, calendar)
+    arm(call, claim, deadline, calendar)
+
+
+def deadline_on_entry(claim: Claim, calendar: BusinessCalendar) -> Deadline | None:
+    """The deadline that times out the claim's current phase, if the phase has one.
+
+    Stage 1: the liability deadline (D2, or D3 for MIB claims and once Article 75 applies),
+    counted from the sent date. Later stages arm their own deadlines when their packs arrive.
+    """
+    rules = {r.id for r in rules_for_phase(claim.phase)}
+    if {"D2", "D3"} & rules and claim.liability_deadline and claim.liability_rule:
+        return Deadline(claim.liability_rule, claim.liability_deadline)
+    return None
+
+
+def _liability_rule(claim: Claim) -> str | None:
+    return claim.liability_rule
+
+
+def arm(call: Call, claim: Claim, deadline: Deadline | None, calendar: BusinessCalendar) -> None:
+    """Replace the claim's pending timers with those of ``deadline`` (None: no timer)."""
+    call.uow.claims.cancel_timers(claim.id)
+    if deadline is None:
+        claim.deadline_rule = claim.deadline_date = claim.timeout_at = None
+        return
+    claim.deadline_rule, claim.deadline_date = deadline.rule, deadline.due
+    claim.timeout_at = deadline.timeout_at
+    call.uow.claims.add_timer(ClaimTimer(claim_id=claim.id, kind="TIMEOUT", rule=deadline.rule,
+                                         fire_at=deadline.timeout_at, guid=claim.guid))
+    today = london_date(call.now)
+    for warning in warning_dates(calendar, deadline.due, DEADLINES[deadline.rule], today):
+        kind = "WARN" if warning.days_left else "LIMIT"
+        call.uow.claims.add_timer(ClaimTimer(
+            claim_id=claim.id, kind=kind, rule=deadline.rule, days_left=warning.days_left,
+            fire_at=warning.at, guid=claim.guid))
+
+
+def _release_locks(claim: Claim, worklist: Side | None, ended: bool) -> None:
+    """A lock ends when the claim moves into the other side's worklist or an end phase."""
+    if ended or worklist is not Side.CR:
+        claim.cr_lock_user = claim.cr_lock_at = None
+    if ended or worklist is not Side.COMP:
+        claim.comp_lock_user = claim.comp_lock_at = None
+
+
+def _lock_of(claim: Claim, side: Side) -> tuple[str | None, datetime | None]:
+    if side is Side.CR:
+        return claim.cr_lock_user, claim.cr_lock_at
+    return claim.comp_lock_user, claim.comp_lock_at
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# ------------------------------------------------------------------------------ notifications
+def notify(call: Call, claim: Claim, side: Side, message: str, *, machine: bool = True) -> None:
+    for user_id in recipients(call.uow, claim, side):
+        call.uow.claims.add_notification(Notification(
+            guid=new_guid(), user_id=user_id, application_id=claim.application_id,
+            created_at=call.now, message=message[:500], machine=machine))
+
+
+def today(call: Call) -> date:
+    return london_date(call.now)

@@ -1,0 +1,292 @@
+"""Stage 1 workflow operations (RTA; EL/PL shares most of them): the claim notification form,
+acceptance, rejection, Article 75, the liability decision and its acknowledgements, fraud,
+Stage 1 payment, exit. Each handler is the workflow path plus what is specific to it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from gateway.domain import notifications as notices
+from gateway.domain.codes import REJECTION_REASONS, exit_codes, exit_label, rejection_codes
+from gateway.domain.deadlines import liability_deadline, stage1_costs_deadline
+from gateway.domain.lifecycle import NEW
+from gateway.domain.services import Service, Side
+from gateway.errors import BusinessRuleViolation, InputInvalid, Violation
+from gateway.service.claims import workflow as wf
+from gateway.service.gateway import Call, OperationSpec, ok
+from gateway.store.models import Claim, ClaimPack
+from gateway.validation.context import RuleContext
+from gateway.validation.engine import ValidatedPack, validate_pack
+from gateway.validation.packs import Pack
+
+REFERENCE = re.compile(r"^[^|¦#$,£~^`\[\]{}_€¬][A-Za-z0-9 \\/.\-]{0,48}[A-Za-z0-9]?$")
+
+
+def _rule_context(call: Call, claim: Claim | None) -> RuleContext:
+    service = call.service
+    column = "rta_enabled" if service is Service.RTA else "elpl_enabled"
+
+    def compensator(path: str) -> tuple[str, str] | None:
+        org = call.uow.organisations.get(path.strip().strip("/").split("/")[0])
+        if org is None or org.kind != "COMP" or not org.active or not getattr(org, column):
+            return None
+        return org.organisation_id, org.compensator_type or ""
+
+    def in_use(reference: str) -> bool:
+        return call.uow.claims.reference_in_use(service.value, call.who.organisation_id,
+                                                reference, claim.id if claim else None)
+
+    return RuleContext(sent_date=wf.today(call), compensator_lookup=compensator,
+                       reference_in_use=in_use,
+                       accident_date=claim.accident_date if claim else None)
+
+
+def _validate(call: Call, release: str, pack: Pack, field: str,
+              claim: Claim | None = None) -> tuple[str, ValidatedPack]:
+    text = str(call.require(field))
+    validated = validate_pack(call.env.registry, call.service, release, pack, text,
+                              _rule_context(call, claim))
+    call.facts.record_pack(text)
+    return text, validated
+
+
+def _store_pack(call: Call, claim: Claim, pack: Pack, text: str) -> None:
+    number = len(call.uow.claims.packs(claim.id, pack.value)) + 1
+    call.uow.claims.add_pack(ClaimPack(
+        claim_id=claim.id, kind=pack.value, number=number, xml=text,
+        sha256=call.facts.pack_sha256 or "", created_at=call.now,
+        organisation_id=call.who.organisation_id))
+
+
+def _answer(claim: Claim, message: str) -> dict[str, Any]:
+    return ok(message, claimInfo=wf.claim_info(claim))
+
+
+def _apply_cnf(call: Call, claim: Claim, validated: ValidatedPack, sent: date) -> None:
+    """What a (re)sent CNF decides: compensator, references, child flag, deadlines."""
+    f = validated.facts
+    path = (f.insurer_organization_path or "").strip().strip("/")
+    claim.comp_org_id = path.split("/")[0]
+    claim.comp_branch_id = "001"  # every CNF arrives at the Central Point
+    claim.insurer_type = f.insurer_type or "I"
+    claim.cr_reference = f.cr_reference_number or ""
+    claim.cr_reference_key = claim.cr_reference.lower()
+    claim.child_claim = bool(f.child_claim)
+    claim.claimant_birth_date = f.claimant_birth_date
+    claim.accident_date = f.accident_date
+    claim.claim_type = f.claim_type
+    claim.sent_date = sent
+    claim.dispatched_at = call.now
+    calendar = call.env.calendar(call.uow)
+    deadline = liability_deadline(calendar, call.service, sent, f.claim_type,
+                                  mib_or_art75=call.service is Service.RTA
+                                  and claim.insurer_type == "M")
+    claim.liability_rule, claim.liability_deadline = deadline.rule, deadline.due
+
+
+def add_claim(call: Call) -> dict[str, Any]:
+    release = call.env.registry.current(call.service, call.settings.current_release(call.service))
+    text, validated = _validate(call, release.name, Pack.CNF, "claimXML")
+    transition = wf.lifecycle(call.service).resolve(NEW, call.operation, Side.CR, {})
+    sent = wf.today(call)
+    claim = Claim(service=call.service.value, release=release.name,
+                  version_major=release.version_major, version_minor=release.version_minor,
+                  phase=transition.target, guid=wf.new_guid(), cr_org_id=call.who.organisation_id,
+                  created_at=call.now, updated_at=call.now, ended=False, gdpr_deleted=False)
+    _apply_cnf(call, claim, validated, sent)
+    call.uow.claims.add(claim)
+    _store_pack(call, claim, Pack.CNF, text)
+    calendar = call.env.calendar(call.uow)
+    wf.arm(call, claim, wf.deadline_on_entry(claim, calendar), calendar)
+    call.facts.application_id = claim.application_id
+    call.facts.phase_after, call.facts.guid_after = claim.phase, claim.guid
+    cr_org = call.uow.organisations.get(claim.cr_org_id)
+    wf.notify(call, claim, Side.COMP,
+              notices.claim_received(claim.application_id, cr_org.name if cr_org else "").text)
+    return _answer(claim, "Claim submitted")
+
+
+def resend_rejected_claim(call: Call) -> dict[str, Any]:
+    claim = wf.begin(call)
+    transition = wf.resolve(call, claim)
+    text, validated = _validate(call, claim.release, Pack.CNF_RESEND, "claimXML", claim)
+    _apply_cnf(call, claim, validated, wf.today(call))
+    _store_pack(call, claim, Pack.CNF_RESEND, text)
+    claim.deadline_rule = None  # deadlines restart from the resend (lifecycle.md 5.4)
+    cr_org = call.uow.organisations.get(claim.cr_org_id)
+    wf.enter(call, claim, transition, call.env.calendar(call.uow), notice=(
+        Side.COMP, notices.claim_received(claim.application_id, cr_org.name if cr_org else "")
+        .text))
+    return _answer(claim, "Claim resent")
+
+
+def accept_claim(call: Call) -> dict[str, Any]:
+    claim = wf.begin(call)
+    reference = str(call.require("insurerClaimReferenceNumber")).strip()
+    if len(reference) > 50 or not REFERENCE.match(reference):
+        raise InputInvalid("insurerClaimReferenceNumber: not a valid reference (max 50)",
+                           field="insurerClaimReferenceNumber")
+    transition = wf.resolve(call, claim, {"insurer_type": claim.insurer_type})
+    claim.insurer_reference = reference
+    claim.accepting_branch_id = call.who.branch_id or claim.comp_branch_id
+    wf.enter(call, claim, transition, call.env.calendar(call.uow),
+             notice=(Side.CR, notices.claim_accepted(claim.application_id).text))
+    return _answer(claim, "Claim accepted")
+
+
+def reject_claim_to_cr(call: Call) -> dict[str, Any]:
+    claim = wf.begin(call)
+    code = str(call.require("rejectionReasonCode")).strip()
+    if code not in rejection_codes(call.service):
+        raise InputInvalid(f"rejectionReasonCode '{code[:3]}' is not a valid C30 code",
+                           field="rejectionReasonCode")
+    transition = wf.resolve(call, claim)
+    claim.rejection_code, claim.rejected_by_org_id = code, claim.comp_org_id
+    wf.enter(call, claim, transition, call.env.calendar(call.uow), notice=(
+        Side.CR, notices.claim_rejected(claim.application_id, REJECTION_REASONS[code]).text))
+    return _answer(claim, "Claim rejected")
+
+
+def apply_article75(call: Call) -> dict[str, Any]:
+    claim = wf.begin(call)
+    applied = call.fields.get("isArticle75")
+    if not isinstance(applied, bool):
+        raise InputInvalid("isArticle75 must be true or false", field="isArticle75")
+    transition = wf.resolve(call, claim, {"isArticle75": applied})
+    claim.article75 = applied
+    if applied:
+        deadline = liability_deadline(call.env.calendar(call.uow), call.service,
+                                      claim.sent_date, mib_or_art75=True)
+        claim.liability_rule, claim.liability_deadline = deadline.rule, deadline.due
+    wf.enter(call, claim, transition, call.env.calendar(call.uow))
+    return _answer(claim, "Article 75 decision recorded")
+
+
+def is_child(claim: Claim, on: date) -> bool:
+    """lifecycle.md 1: ChildClaim = 1 is a child, unless the claimant was under 18 when the CNF
+    was sent and has turned 18 since."""
+    if not claim.child_claim:
+        return False
+    dob = claim.claimant_birth_date
+    if dob is None:
+        return True
+    return not (_age(dob, claim.sent_date) < 18 <= _age(dob, on))
+
+
+def _age(dob: date, on: date) -> int:
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def send_liability_decision(call: Call) -> dict[str, Any]:
+    claim = wf.begin(call)
+    wf.require_allowed(call, claim)  # phase and side first, the pack after
+    text, validated = _validate(call, claim.release, Pack.INSURER_RESPONSE,
+                                "insurerResponseXml", claim)
+    decision = validated.facts.liability_decision or ""
+    child = is_child(claim, wf.today(call))
+    transition = wf.resolve(call, claim, {"LiabilityDecision": decision, "child": child})
+    _store_pack(call, claim, Pack.INSURER_RESPONSE, text)
+    claim.child_at_stage1 = child
+    calendar = call.env.calendar(call.uow)
+    if decision == "A" and call.service is Service.RTA:
+        claim.stage1_costs_deadline = stage1_costs_deadline(calendar, wf.today(call)).due
+    wf.enter(call, claim, transition, calendar)
+    return _answer(claim, f"Liability decision {decision} sent")
+
+
+def acknowledge(call: Call) -> dict[str, Any]:
+    """Every acknowledgement: the lifecycle table decides the target; nothing else changes."""
+    claim = wf.begin(call)
+    transition = wf.resolve(call, claim)
+    wf.enter(call, claim, transition, call.env.calendar(call.uow))
+    return _answer(claim, "Acknowledged")
+
+
+def state_fraud(call: Call) -> dict[str, Any]:
+    claim = wf.begin(call)
+    code = str(call.require("reasonCode")).strip()
+    description = str(call.require("reasonDescription")).strip()
+    transition = wf.resolve(call, claim)
+    problems = []
+    if code != "0":
+        problems.append(Violation("reasonCode", "the fraud reason code must be 0 (C12)",
+                                  rule="FRAUD-01"))
+    if len(description) > 500:
+        problems.append(Violation("reasonDescription", "at most 500 characters",
+                                  rule="FRAUD-02"))
+    if problems:
+        raise BusinessRuleViolation(problems)
+    claim.fraud_code, claim.fraud_comment = code, description
+    wf.enter(call, claim, transition, call.env.calendar(call.uow))
+    return _answer(claim, "Fraud stated")
+
+
+def set_stage1_payment(call: Call) -> dict[str, Any]:
+    claim = wf.begin(call)
+    paid = call.fields.get("isStage1Paid")
+    if not isinstance(paid, bool):
+        raise InputInvalid("isStage1Paid must be true or false", field="isStage1Paid")
+    transition = wf.resolve(call, claim)
+    claim.stage1_paid = paid
+    wf.enter(call, claim, transition, call.env.calendar(call.uow))
+    return _answer(claim, "Stage 1 payment recorded")
+
+
+def exit_process(call: Call) -> dict[str, Any]:
+    claim = wf.begin(call)
+    transition = wf.resolve(call, claim)
+    side = call.who.side
+    code = str(call.require("exitReasonCode")).strip()
+    comment = str(call.optional("exitComment", "")).strip()
+    if code not in exit_codes(call.service, side, claim.release):
+        raise BusinessRuleViolation([Violation(
+            "exitReasonCode", f"'{code[:3]}' is not an exit reason of the {side.value} side for "
+            f"this claim's release", rule="EXIT-01")])
+    if code == "10" and not comment:
+        raise BusinessRuleViolation([Violation("exitComment", "required for exit reason 10",
+                                               rule="EXIT-02")])
+    if side is Side.CR:
+        claim.exit_cr_code, claim.exit_cr_comment = code, comment[:500] or None
+    else:
+        claim.exit_cm_code, claim.exit_cm_comment = code, comment[:500] or None
+    wf.enter(call, claim, transition, call.env.calendar(call.uow), notice=(
+        side.other, notices.process_exited(claim.application_id, side,
+                                           exit_label(call.service, code)).text))
+    return _answer(claim, "Exit process started")
+
+
+def get_claims_status(call: Call) -> dict[str, Any]:
+    app_id = wf.normalise_application_id(call.require("applicationId"))
+    claim = call.uow.claims.get(app_id)
+    from gateway.errors import ClaimNotFound
+    from gateway.service.claims.visibility import can_see
+
+    if claim is None or not can_see(call, claim):
+        raise ClaimNotFound(app_id)
+    call.facts.application_id = app_id
+    return ok("Claim status", claimInfo=wf.claim_info(claim),
+              gdprClaimDeleted=1 if claim.gdpr_deleted else 0)
+
+
+_ACKNOWLEDGEMENTS = (
+    "acknowledgeRejectedClaim", "exitRejectedClaim", "acknowledgeLiabilityAdmitted",
+    "acknowledgeLiabilityAdmittedForChild", "acknowledgeLiabilityAdmittedWithNeg",
+    "acknowledgeDeniedLiability", "acknowledgeLiabilityDecisionTimeout", "acknowledgeFraudStated",
+)
+
+OPERATIONS = {
+    "addClaim": OperationSpec(add_claim, side=Side.CR),
+    "resendRejectedClaim": OperationSpec(resend_rejected_claim, side=Side.CR),
+    "acceptClaim": OperationSpec(accept_claim, side=Side.COMP),
+    "rejectClaimToCR": OperationSpec(reject_claim_to_cr, side=Side.COMP),
+    "applyArticle75": OperationSpec(apply_article75, side=Side.COMP),
+    "sendLiabilityDecision": OperationSpec(send_liability_decision, side=Side.COMP),
+    "stateFraud": OperationSpec(state_fraud, side=Side.COMP),
+    "setStage1Payment": OperationSpec(set_stage1_payment, side=Side.CR),
+    "exitProcess": OperationSpec(exit_process),
+    "acknowledgeExitProcess": OperationSpec(acknowledge),
+    "getClaimsStatus": OperationSpec(get_claims_status),
+    **{name: OperationSpec(acknowledge, side=Side.CR) for name in _ACKNOWLEDGEMENTS},
+}
