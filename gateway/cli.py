@@ -126,6 +126,13 @@ def cmd_journal(args: argparse.Namespace) -> int:
 
     c = build(_settings(args))
     with c.database.unit_of_work() as uow:
+        if args.journal_action == "purge":
+            messages = uow.journal.purge_messages(_now())
+            tokens = uow.tokens.purge_expired(_now())
+            uow.commit()
+            print(f"{messages} stored messages past their retention and {tokens} expired tokens "
+                  "deleted")
+            return 0
         if args.journal_action == "show":
             entry = uow.journal.by_correlation(args.correlation_id)
             if entry is None:
@@ -199,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     jshow.add_argument("correlation_id")
     jshow.add_argument("--message", action="store_true",
                        help="also print the stored request (credentials masked)")
-    for p in (jlist, jshow):
+    jpurge = jsub.add_parser("purge", help="delete stored messages past their retention and "
+                                           "expired tokens (run daily)")
+    for p in (jlist, jshow, jpurge):
         p.set_defaults(func=cmd_journal)
 
     lifecycle = sub.add_parser("lifecycle", help="the claim lifecycle tables")
