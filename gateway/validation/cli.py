@@ -9,18 +9,17 @@ Output order is input order whatever ``--jobs`` says, so the output is determini
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import shutil
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from gateway.config import Settings
 from gateway.domain.services import Service
 from gateway.errors import StartupError
 from gateway.validation.context import RuleContext, today_in_london
@@ -33,6 +32,7 @@ from gateway.validation.registry import (
     UnknownRelease,
 )
 from gateway.validation.report import Report, json_line, junit_xml, summary, text_lines
+from gateway.validation.schema_export import export, release_index, release_table
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 PROGRESS_MIN_FILES = 20
@@ -126,7 +126,22 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+def _stdout_may_close(handler: Callable[[argparse.Namespace], int]
+                      ) -> Callable[[argparse.Namespace], int]:
+    """``gateway validate ... | head`` ends quietly when the reader goes away."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_INVALID
+    return run
+
+
 # ---------------------------------------------------------------------------------- validate
+@_stdout_may_close
 def run_validate(args: argparse.Namespace) -> int:
     """``gateway validate``."""
     try:
@@ -143,7 +158,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Job, ReleaseRegistry]:
     service = Service(args.service)
     root: Path = args.schemas or default_schema_root()
     registry = ReleaseRegistry.load(root, eager=False)
-    name = args.release or Settings().current_release(service)
+    name = args.release or _current_release(service)
     try:
         release = registry.release(service, name)
     except UnknownRelease as exc:
@@ -151,8 +166,14 @@ def _prepare(args: argparse.Namespace) -> tuple[Job, ReleaseRegistry]:
     pack = Pack(args.pack) if args.pack else None
     _compile(registry, release, pack)
     job = Job(root, service, release.name, pack, args.sent_date or today_in_london())
-    _set_state(job, registry)
+    _set_worker(job, registry)
     return job, registry
+
+
+def _current_release(service: Service) -> str:
+    from gateway.config import Settings  # only when --release is not given: start-up counts
+
+    return Settings().current_release(service)
 
 
 def _compile(registry: ReleaseRegistry, release: Release, pack: Pack | None) -> None:
@@ -170,40 +191,68 @@ def _expand(paths: Sequence[str]) -> Iterator[str]:
         if raw == STDIN:
             yield STDIN
             continue
-        path = Path(raw)
-        if path.is_dir():
-            yield from (str(p) for p in sorted(path.rglob("*.xml")) if p.is_file())
-        elif path.exists():
+        if os.path.isdir(raw):
+            yield from _xml_files(raw)
+        elif os.path.exists(raw):
             yield raw
         else:
             raise UsageError(f"no such file or directory: {raw}")
 
 
-# Per process: the job and its registry, built once (inherited by forked workers).
-_STATE: dict[str, Any] = {}
+def _xml_files(folder: str) -> list[str]:
+    """Every ``*.xml`` file below ``folder``, sorted by path components (scandir and plain
+    strings: pathlib's rglob and Path sorting cost more than validating a small folder)."""
+    found: list[str] = []
+    pending = [folder]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    pending.append(entry.path)
+                elif entry.name.endswith(".xml") and entry.is_file():
+                    found.append(entry.path)
+    return sorted(found, key=lambda path: path.split(os.sep))
 
 
-def _set_state(job: Job, registry: ReleaseRegistry) -> None:
-    _STATE.update(job=job, registry=registry, ctx=RuleContext(sent_date=job.sent_date))
+@dataclass(frozen=True)
+class Worker:
+    """What one process checks documents with: the job, its registry and its rule context."""
+
+    job: Job
+    registry: ReleaseRegistry
+    ctx: RuleContext
+
+
+# Per process, built once; forked workers inherit the parent's (schemas already compiled).
+_worker: Worker | None = None
+
+
+def _set_worker(job: Job, registry: ReleaseRegistry) -> None:
+    global _worker
+    _worker = Worker(job, registry, RuleContext(sent_date=job.sent_date))
 
 
 def _init_worker(job: Job) -> None:
-    if _STATE.get("job") != job:
-        _set_state(job, ReleaseRegistry.load(job.schema_root, eager=False))
+    if _worker is None or _worker.job != job:
+        _set_worker(job, ReleaseRegistry.load(job.schema_root, eager=False))
 
 
 def _check_file(path: str) -> Report | IOFailure:
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as file:
+            data = file.read()
     except OSError as exc:
         return IOFailure(path, exc.strerror or str(exc))
     return _check(data, path)
 
 
 def _check(data: bytes, source: str) -> Report:
-    job: Job = _STATE["job"]
-    return check_document(_STATE["registry"], data, job.service, job.release, job.pack,
-                          _STATE["ctx"], source=source)
+    worker = _worker
+    if worker is None:
+        raise RuntimeError("no worker: _set_worker or _init_worker runs first")
+    job = worker.job
+    return check_document(worker.registry, data, job.service, job.release, job.pack,
+                          worker.ctx, source=source)
 
 
 def _outcomes(job: Job, registry: ReleaseRegistry, inputs: list[str], stdin_data: bytes,
@@ -213,6 +262,8 @@ def _outcomes(job: Job, registry: ReleaseRegistry, inputs: list[str], stdin_data
         checked: Iterator[Report | IOFailure] = map(_check_file, files)
         yield from _merge(inputs, checked, stdin_data)
         return
+    from concurrent.futures import ProcessPoolExecutor  # 25 ms of imports a single job never needs
+
     chunk = max(1, min(256, len(files) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(job,)) as pool:
@@ -227,14 +278,10 @@ def _merge(inputs: list[str], checked: Iterator[Report | IOFailure],
 
 def _emit(outcomes: Iterable[Report | IOFailure], total: int, fmt: str, out: TextIO,
           err: TextIO) -> int:
-    reports: list[Report] = []
+    kept: list[Report] = []  # junit is written at the end; the other formats stream
+    checked = valid = 0
     io_failed = False
     progress = Progress(total, err)
-    write_one: Callable[[Report], str] = (
-        (lambda r: "".join(f"{line}\n" for line in text_lines(r))) if fmt == "text"
-        else (lambda r: json_line(r) + "\n") if fmt == "json"
-        else (lambda r: "")
-    )
     for outcome in outcomes:
         progress.advance()
         if isinstance(outcome, IOFailure):
@@ -242,18 +289,22 @@ def _emit(outcomes: Iterable[Report | IOFailure], total: int, fmt: str, out: Tex
             progress.clear()
             print(f"gateway: error: cannot read {outcome.file}: {outcome.reason}", file=err)
             continue
-        reports.append(outcome)
-        chunk = write_one(outcome)
-        if chunk:
-            out.write(chunk)
+        checked += 1
+        valid += outcome.valid
+        if fmt == "json":
+            out.write(json_line(outcome) + "\n")
+        elif fmt == "text":
+            out.writelines(f"{line}\n" for line in text_lines(outcome))
+        else:
+            kept.append(outcome)
     progress.clear()
     if fmt == "junit":
-        out.write(junit_xml(reports).decode("utf-8"))
+        out.write(junit_xml(kept).decode("utf-8"))
     out.flush()
-    print(summary(reports), file=err)
+    print(summary(checked, valid), file=err)
     if io_failed:
         return EXIT_USAGE
-    return EXIT_VALID if all(r.valid for r in reports) else EXIT_INVALID
+    return EXIT_VALID if valid == checked else EXIT_INVALID
 
 
 class Progress:
@@ -289,22 +340,7 @@ class Progress:
 
 
 # ----------------------------------------------------------------------------------- schemas
-def release_index(registry: ReleaseRegistry) -> list[dict[str, Any]]:
-    """Service, release, process version and pack -> file of every release (``index.json``)."""
-    return [
-        {
-            "service": r.service.value,
-            "release": r.name,
-            "processName": r.process_name,
-            "processVersion": r.version,
-            "closedToNewClaims": r.closed_to_new_claims,
-            "packs": {p.value: f"{r.folder.as_posix()}/{f}" for p, f in r.files.items()},
-            "judgedBy": {p.value: f"{r.folder.as_posix()}/{f}" for p, f in r.judged_by.items()},
-        }
-        for r in registry.releases()
-    ]
-
-
+@_stdout_may_close
 def run_schemas_list(args: argparse.Namespace) -> int:
     """``gateway schemas list``."""
     root: Path = args.schemas or default_schema_root()
@@ -315,15 +351,8 @@ def run_schemas_list(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({"schemaRoot": str(root), "releases": release_index(registry)},
                          indent=2))
-        return EXIT_VALID
-    for release in registry.releases():
-        print(f"{release.service.value} {release.name}  processName {release.process_name}  "
-              f"version {release.version}")
-        for pack, name in release.files.items():
-            present = "" if (root / release.folder / name).is_file() else "  (missing)"
-            judged = release.judged_by.get(pack)
-            note = f"  (judged by {judged})" if judged else ""
-            print(f"  {pack.value:<24}{name}{note}{present}")
+    else:
+        print("\n".join(release_table(registry)))
     return EXIT_VALID
 
 
@@ -333,17 +362,7 @@ def run_schemas_export(args: argparse.Namespace) -> int:
     target: Path = args.target
     try:
         registry = ReleaseRegistry.load(root)  # refuse to export schemas that do not compile
-        for release in registry.releases():
-            shutil.copytree(root / release.folder, target / release.folder, dirs_exist_ok=True)
-        wsdl_dir: Path = args.wsdl or root.parent / "wsdl"
-        wsdls = sorted(wsdl_dir.glob("*.wsdl")) if wsdl_dir.is_dir() else []
-        if wsdls:
-            (target / "wsdl").mkdir(parents=True, exist_ok=True)
-        for wsdl in wsdls:
-            shutil.copy2(wsdl, target / "wsdl" / wsdl.name)
-        index = {"releases": release_index(registry),
-                 "wsdl": [f"wsdl/{w.name}" for w in wsdls]}
-        (target / "index.json").write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
+        wsdls = export(registry, target, args.wsdl or root.parent / "wsdl")
     except StartupError as exc:
         return _fail(str(exc))
     except OSError as exc:

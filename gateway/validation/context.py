@@ -17,7 +17,7 @@ LONDON = ZoneInfo("Europe/London")
 
 #: ``InsurerOrganizationPath`` -> (organisation id, insurer type) of an active compensator enabled
 #: for the service, or None when there is none (CNF-01).
-CompensatorLookup = Callable[[str], "tuple[str, str] | None"]
+CompensatorLookup = Callable[[str], tuple[str, str] | None]
 
 #: CR ``ReferenceNumber`` -> True when one of the CR organisation's non-ended claims of the service
 #: (other than the claim being resent) already uses it (CNF-14).

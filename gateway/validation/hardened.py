@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -97,34 +98,36 @@ def _unbounded(limits: XmlLimits) -> XmlLimits:
                      max_elements=limits.max_elements)
 
 
+_COUNT_ELEMENTS = etree.XPath("count(//*)")
+_HAS_PI = etree.XPath("boolean(//processing-instruction())")
+
+
+@lru_cache(maxsize=8)
+def _deeper_than(depth: int) -> etree.XPath:
+    # True when an element sits below ``depth`` levels; evaluated in C, unlike a Python walk.
+    return etree.XPath("boolean(/*" + "/*" * depth + ")")
+
+
 def _refuse_forbidden(tree: etree._ElementTree) -> None:
     docinfo = tree.docinfo
     doctype = getattr(docinfo, "doctype", "")
     if doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise XmlForbiddenConstruct("a document type declaration (DTD) is not allowed")
+    # Without a DTD no entity can be declared, so no entity node can exist (an undeclared
+    # reference is a well-formedness error); processing instructions are looked for in C.
     root = tree.getroot()
-    for node in root.iter(etree.Entity, etree.PI):
-        if isinstance(node, etree._Entity):
-            raise XmlForbiddenConstruct(f"entity reference &{node.name}; is not allowed")
+    if _HAS_PI(root) or any(
+        isinstance(s, etree._ProcessingInstruction)
+        for s in (*root.itersiblings(preceding=True), *root.itersiblings())
+    ):
         raise XmlForbiddenConstruct("processing instructions are not allowed")
-    for sibling in (*root.itersiblings(preceding=True), *root.itersiblings()):
-        if isinstance(sibling, etree._ProcessingInstruction):
-            raise XmlForbiddenConstruct("processing instructions are not allowed")
 
 
 def _check_shape(root: etree._Element, limits: XmlLimits) -> None:
-    count = 0
-    stack: list[tuple[etree._Element, int]] = [(root, 1)]
-    while stack:
-        element, depth = stack.pop()
-        count += 1
-        if count > limits.max_elements:
-            raise XmlLimitExceeded(f"more than {limits.max_elements} elements")
-        if depth > limits.max_depth:
-            raise XmlLimitExceeded(
-                f"nesting depth exceeds {limits.max_depth} at line {element.sourceline}"
-            )
-        stack.extend((child, depth + 1) for child in element if isinstance(child.tag, str))
+    if float(_COUNT_ELEMENTS(root)) > limits.max_elements:  # type: ignore[arg-type]
+        raise XmlLimitExceeded(f"more than {limits.max_elements} elements")
+    if _deeper_than(limits.max_depth)(root):
+        raise XmlLimitExceeded(f"nesting depth exceeds {limits.max_depth}")
 
 
 def _clean(message: str) -> str:

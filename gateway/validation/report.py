@@ -8,7 +8,7 @@ are stable: the same input gives byte-identical output, whatever the number of j
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -88,12 +88,12 @@ def text_lines(report: Report) -> list[str]:
 
 def json_line(report: Report) -> str:
     """The report as one JSON object on one line (JSON Lines), keys in a fixed order."""
-    return json.dumps(report.as_dict(), ensure_ascii=False, separators=(", ", ": "))
+    return json.dumps(report.as_dict(), ensure_ascii=False)
 
 
-def summary(reports: Sequence[Report]) -> str:
-    valid = sum(1 for r in reports if r.valid)
-    return f"{len(reports)} files, {valid} valid, {len(reports) - valid} invalid"
+def summary(checked: int, valid: int) -> str:
+    """The closing line of ``gateway validate``: ``N files, V valid, I invalid``."""
+    return f"{checked} files, {valid} valid, {checked - valid} invalid"
 
 
 def junit_xml(reports: Iterable[Report], suite: str = "gateway validate") -> bytes:

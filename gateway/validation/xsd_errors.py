@@ -24,7 +24,7 @@ _FACET = re.compile(r"^\[facet '[^']+'\] ")
 # Fallbacks when the value cannot be read back from the document.
 _QUOTED_VALUES = (
     re.compile(r"(?<=The value ')(?P<value>.*?)(?=' (?:is|has) )", re.S),
-    re.compile(r"^'(?P<value>.*?)(?=' is not a valid value)", re.S),
+    re.compile(r"(?<=^')(?P<value>.*?)(?=' is not a valid value)", re.S),
 )
 
 
