@@ -38,7 +38,7 @@ class Reply:
 def envelope(operation: str, fields: str, ns: str = RTA_NS) -> bytes:
     return (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11}" '
             f'xmlns:t="{ns}"><soap:Body><t:{operation}>{fields}</t:{operation}></soap:Body>'
-            f"</soap:Envelope>").encode("utf-8")
+            f"</soap:Envelope>").encode()
 
 
 def post(url: str, body: bytes, path: str = RTA_PATH, timeout: float = 30) -> Reply:
