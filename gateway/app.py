@@ -9,16 +9,16 @@ from dataclasses import dataclass
 from gateway.config import Settings
 from gateway.domain.lifecycle import load_all
 from gateway.domain.services import Service
+from gateway.service.auth import Authenticator
 from gateway.service.claims.calendar_store import calendar_from_store
 from gateway.service.claims.workflow import ClaimsEnvironment
-from gateway.validation.registry import ReleaseRegistry
-from gateway.service.auth import Authenticator
 from gateway.service.clock import Clock, SystemClock
 from gateway.service.gateway import GatewayService
 from gateway.service.handlers import operations
 from gateway.service.unit_of_work import Database
 from gateway.soap.app import SoapApplication
 from gateway.store.db import make_engine
+from gateway.validation.registry import ReleaseRegistry
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Components:
 def build(settings: Settings, clock: Clock | None = None) -> Components:
     database = Database(make_engine(settings.database_url))
     auth = Authenticator(settings)
-    clock = clock or SystemClock()
+    clock = clock or _default_clock(settings, database)
     registry = ReleaseRegistry.load(settings.schemas_dir)
     for service_kind in Service:
         registry.current(service_kind, settings.current_release(service_kind))
@@ -41,6 +41,15 @@ def build(settings: Settings, clock: Clock | None = None) -> Components:
     env = ClaimsEnvironment(registry=registry, calendar=calendar_from_store)
     service = GatewayService(settings, database, auth, clock, operations(), env)
     return Components(settings, database, auth, clock, service)
+
+
+def _default_clock(settings: Settings, database: Database) -> Clock:
+    """Real time in production; in a sandbox deployment, real time plus the shared offset."""
+    if settings.sandbox:
+        from gateway.service.sandbox import SandboxClock
+
+        return SandboxClock(database)
+    return SystemClock()
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> SoapApplication:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from gateway.domain import notifications as notices
@@ -92,10 +92,13 @@ def claim_data(call: Call) -> tuple[str, str]:
 
 def check_lock(call: Call, claim: Claim) -> None:
     """Another user of the caller's side holding the lock refuses the request (security.md 5)."""
-    holder, at = _lock_of(claim, call.who.side)
-    if holder and holder != call.who.as_user_id and at is not None:
-        if (call.now - _aware(at)).total_seconds() < LOCK_MINUTES * 60:
-            raise ClaimLocked(holder, user=holder)
+    from gateway.service.claims.locking import live_holder, set_lock
+
+    holder = live_holder(call, claim, call.who.side)
+    if holder and holder != call.who.as_user_id:
+        raise ClaimLocked(holder, user=holder)
+    if holder:  # an operation by the holder keeps the lock alive (security.md 5)
+        set_lock(claim, call.who.side, holder, call.now)
 
 
 def check_guid(claim: Claim, guid: str) -> None:
@@ -218,18 +221,6 @@ def _release_locks(claim: Claim, worklist: Side | None, ended: bool) -> None:
         claim.cr_lock_user = claim.cr_lock_at = None
     if ended or worklist is not Side.COMP:
         claim.comp_lock_user = claim.comp_lock_at = None
-
-
-def _lock_of(claim: Claim, side: Side) -> tuple[str | None, datetime | None]:
-    if side is Side.CR:
-        return claim.cr_lock_user, claim.cr_lock_at
-    return claim.comp_lock_user, claim.comp_lock_at
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # ------------------------------------------------------------------------------ notifications

@@ -1,8 +1,200 @@
 """Locks and allocation: lockClaim, unlockClaim, forceUnlockClaim, allocateClaimToBranch,
-allocateUser, deallocateUser, and reassignToAnotherCM."""
+allocateUser, deallocateUser, and reassignToAnotherCM (security.md 3.4 and 5, operations.md 4.5).
+
+All but ``reassignToAnotherCM`` are phase-independent: the lifecycle's ``check_independent``
+decides where they may run, and neither the phase nor the ``activityEngineGuid`` changes.
+``reassignToAnotherCM`` is a transition of the lifecycle table (back to ``ClaimSubmitted`` at the
+target compensator, with a new GUID).
+"""
 
 from __future__ import annotations
 
-from gateway.service.gateway import OperationSpec
+from typing import Any
 
-OPERATIONS: dict[str, OperationSpec] = {}
+from gateway.domain import notifications as notices
+from gateway.domain.profiles import has_claims_profile, parse_profiles, role_in
+from gateway.domain.services import Service, Side
+from gateway.errors import (
+    BusinessRuleViolation,
+    InputInvalid,
+    NotFound,
+    NotLockOwner,
+    Violation,
+)
+from gateway.service.claims import locking
+from gateway.service.claims import workflow as wf
+from gateway.service.claims.visibility import CENTRAL_POINT, compensator_scope
+from gateway.service.gateway import Call, OperationSpec, ok
+from gateway.store.models import Claim, Organisation, User
+
+#: Roles that may move a claim between the branches of their organisation (operations.md 4.5).
+BRANCH_ALLOCATORS = ("TL", "CH", "DISP")
+
+
+def _step(call: Call) -> Claim:
+    """``claimData``'s claim for a phase-independent step: visible, unlocked, GUID current."""
+    claim = wf.begin(call)
+    locking.check_independent(call, claim)
+    return claim
+
+
+def _by_application_id(call: Call) -> Claim:
+    claim = wf.load_for_update(call, call.require("applicationId"))
+    locking.check_independent(call, claim, with_claim_info=False)
+    return claim
+
+
+def _answer(claim: Claim, message: str) -> dict[str, Any]:
+    return ok(message, claimInfo=wf.claim_info(claim))
+
+
+# ----------------------------------------------------------------------------------- locking
+def lock_claim(call: Call) -> dict[str, Any]:
+    with locking.plain_response():  # lockClaim answers a bare response, without claimInfo
+        claim = _step(call)  # check_lock refuses another holder of the caller's side
+    locking.set_lock(claim, call.who.side, call.who.as_user_id, call.now)
+    return ok("Claim locked")
+
+
+def unlock_claim(call: Call) -> dict[str, Any]:
+    claim = _by_application_id(call)
+    holder, _ = locking.lock_of(claim, call.who.side)
+    if holder != call.who.as_user_id:
+        raise NotLockOwner(claim.application_id)
+    locking.set_lock(claim, call.who.side, None, None)
+    return ok("Claim unlocked")
+
+
+def force_unlock_claim(call: Call) -> dict[str, Any]:
+    locking.require_role(call, "TL")
+    claim = _by_application_id(call)
+    side = call.who.side
+    holder = locking.live_holder(call, claim, side)
+    locking.set_lock(claim, side, None, None)
+    if holder is None:
+        return ok("Claim was not locked")
+    if holder != call.who.as_user_id:
+        locking.notify_user(call, claim, holder,
+                       f"Claim {claim.application_id}: your lock was released by "
+                       f"{call.who.as_user_id}")
+    return ok(f"Lock of {holder} released")
+
+
+# -------------------------------------------------------------------------------- allocation
+def _branch_id(call: Call, raw: str) -> str:
+    """``002`` or ``/COMP001/002``: a branch of the caller's organisation."""
+    parts = [p for p in raw.strip().split("/") if p]
+    if len(parts) == 2:
+        if parts[0] != call.who.organisation_id:
+            raise BusinessRuleViolation([Violation(
+                "branchId", "the branch must belong to your organisation", rule="ALLOC-01")])
+        parts = parts[1:]
+    if len(parts) != 1 or len(parts[0]) != 3 or not parts[0].isdigit():
+        raise InputInvalid("branchId: expected 002 or /COMP001/002", field="branchId")
+    if call.uow.organisations.branch(call.who.organisation_id, parts[0]) is None:
+        raise NotFound(f"branch {parts[0]}")
+    return parts[0]
+
+
+def allocate_claim_to_branch(call: Call) -> dict[str, Any]:
+    locking.require_role(call, *BRANCH_ALLOCATORS)
+    raw = str(call.require("branchId"))
+    claim = _step(call)
+    claim.comp_branch_id = _branch_id(call, raw)
+    claim.updated_at = call.now
+    allocated = claim.comp_allocated_user and call.uow.users.get(claim.comp_allocated_user)
+    if allocated and not _reaches(allocated, claim, Side.COMP, call.service):
+        claim.comp_allocated_user = None  # the allocated user no longer reaches the claim
+    return _answer(claim, f"Claim allocated to branch {claim.comp_branch_id}")
+
+
+def _reaches(user: User, claim: Claim, side: Side, service: Service) -> bool:
+    profiles = parse_profiles(user.profiles)
+    if not user.enabled or not has_claims_profile(profiles, side, service):
+        return False
+    return side is Side.CR or compensator_scope(role_in(profiles, service), user.branch_id, claim)
+
+
+def _target_user(call: Call, claim: Claim) -> User:
+    target_id = str(call.require("targetUserID")).strip()
+    target = call.uow.users.get(target_id)
+    if target is None or target.organisation_id != call.who.organisation_id:
+        raise NotFound(f"user {target_id[:50]}")
+    if not _reaches(target, claim, call.who.side, call.service):
+        raise BusinessRuleViolation([Violation(
+            "targetUserID", "the user must be enabled, hold a claims profile for the service "
+            "and (branch claim handlers) belong to the claim's branch", rule="ALLOC-02")])
+    return target
+
+
+def allocate_user(call: Call) -> dict[str, Any]:
+    target_id = str(call.require("targetUserID")).strip()
+    if target_id != call.who.as_user_id:
+        locking.require_role(call, "TL")  # allocating to someone else (security.md 3.4)
+    claim = _step(call)
+    target = _target_user(call, claim)
+    locking.set_allocated(claim, call.who.side, target.user_id)
+    claim.updated_at = call.now
+    return _answer(claim, f"Claim allocated to {target.user_id}")
+
+
+def deallocate_user(call: Call) -> dict[str, Any]:
+    claim = _step(call)
+    side = call.who.side
+    current = locking.allocated_user(claim, side)
+    if current is None:
+        return _answer(claim, "Claim was not allocated")
+    if current != call.who.as_user_id:
+        locking.require_role(call, "TL")
+    locking.set_allocated(claim, side, None)
+    claim.updated_at = call.now
+    return _answer(claim, f"Claim no longer allocated to {current}")
+
+
+# ------------------------------------------------------------------------------ reassignment
+def _reassignment_target(call: Call, claim: Claim) -> Organisation:
+    path = str(call.require("organisationPath")).strip().strip("/")
+    org_id = path.split("/")[0]
+    target = call.uow.organisations.get(org_id)
+    enabled = target is not None and (target.rta_enabled if call.service is Service.RTA
+                                      else target.elpl_enabled)
+    if target is None or target.kind != "COMP" or not target.active or not enabled:
+        problem = "is not an active compensator for this service"
+    elif target.organisation_id == claim.comp_org_id:
+        problem = "is the claim's current compensator"
+    elif not call.uow.organisations.linked(call.who.organisation_id, target.organisation_id):
+        problem = "is not linked to your organisation (same group or TPA)"
+    else:
+        return target
+    raise BusinessRuleViolation([Violation(
+        "organisationPath", f"{org_id[:20]} {problem}", rule="REASSIGN-01")])
+
+
+def reassign_to_another_cm(call: Call) -> dict[str, Any]:
+    claim = wf.begin(call)
+    transition = wf.resolve(call, claim)
+    target = _reassignment_target(call, claim)
+    claim.comp_org_id, claim.comp_branch_id = target.organisation_id, CENTRAL_POINT
+    claim.insurer_type = target.compensator_type or claim.insurer_type
+    claim.dispatched_at = call.now
+    claim.accepting_branch_id = None
+    claim.comp_allocated_user = None
+    locking.set_lock(claim, Side.COMP, None, None)
+    # The sent date and the liability deadline are kept (lifecycle.md 5.4): enter() re-arms
+    # the liability deadline from the claim's stored date.
+    cr_org = call.uow.organisations.get(claim.cr_org_id)
+    wf.enter(call, claim, transition, call.env.calendar(call.uow), notice=(
+        Side.COMP, notices.claim_received(claim.application_id, cr_org.name if cr_org else "")
+        .text))
+    return _answer(claim, f"Claim reassigned to {target.organisation_id}")
+
+
+OPERATIONS: dict[str, OperationSpec] = {
+    "lockClaim": OperationSpec(lock_claim),
+    "unlockClaim": OperationSpec(unlock_claim),
+    "forceUnlockClaim": OperationSpec(force_unlock_claim),
+    "allocateClaimToBranch": OperationSpec(allocate_claim_to_branch, side=Side.COMP),
+    "allocateUser": OperationSpec(allocate_user),
+    "deallocateUser": OperationSpec(deallocate_user),
+    "reassignToAnotherCM": OperationSpec(reassign_to_another_cm, side=Side.COMP),
+}

@@ -2,6 +2,139 @@
 
 from __future__ import annotations
 
-from gateway.service.gateway import OperationSpec
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-OPERATIONS: dict[str, OperationSpec] = {}
+from gateway.domain.deadlines import london, london_date
+from gateway.domain.lifecycle import DELETED_PHASE
+from gateway.domain.services import Side
+from gateway.errors import ClaimDeleted, ClaimNotFound, NotFound
+from gateway.service.claims import claim_lists
+from gateway.service.claims import workflow as wf
+from gateway.service.claims.data_document import DataSources, Person, build_data, render
+from gateway.service.claims.visibility import can_see
+from gateway.service.gateway import Call, OperationSpec, ok
+from gateway.store.models import Claim, Notification
+from gateway.validation.packs import Pack
+
+log = logging.getLogger("gateway.reads")
+
+NOTIFICATION_DAYS = 15
+CNF_PACKS = frozenset({Pack.CNF.value, Pack.CNF_RESEND.value})
+
+
+# ------------------------------------------------------------------------------- getClaim
+def _visible(call: Call) -> Claim:
+    """The named claim if the caller may see it; ``CLAIM_NOT_FOUND`` alike for missing ones."""
+    app_id = wf.normalise_application_id(call.require("applicationId"))
+    claim = call.uow.claims.get(app_id)
+    if claim is None or claim.service != call.service.value or not can_see(call, claim):
+        raise ClaimNotFound(app_id)
+    call.facts.application_id = app_id
+    call.facts.phase_before = call.facts.phase_after = claim.phase
+    return claim
+
+
+def _person(call: Call, user_id: str | None) -> Person | None:
+    if not user_id:
+        return None
+    user = call.uow.users.get(user_id)
+    return Person(user_id, user.first_name if user else "", user.surname if user else "")
+
+
+def _name(call: Call, organisation_id: str, branch_id: str | None = None) -> str:
+    if branch_id is not None:
+        branch = call.uow.organisations.branch(organisation_id, branch_id)
+        return branch.name if branch else ""
+    org = call.uow.organisations.get(organisation_id)
+    return org.name if org else ""
+
+
+def _sources(call: Call, claim: Claim) -> DataSources:
+    packs = call.uow.claims.packs(claim.id)
+    cnf = [p for p in packs if p.kind in CNF_PACKS][-1]
+    responses = [p for p in packs if p.kind == Pack.INSURER_RESPONSE.value]
+    allocated = {side: person for side, person in (
+        (Side.CR, _person(call, claim.cr_allocated_user)),
+        (Side.COMP, _person(call, claim.comp_allocated_user))) if person is not None}
+    return DataSources(
+        claim=claim, cnf_xml=cnf.xml, caller_side=call.who.side, today=wf.today(call),
+        insurer_response_xml=responses[-1].xml if responses else None,
+        response_date=london_date(_aware(responses[-1].created_at)) if responses else None,
+        representative_name=_name(call, claim.cr_org_id),
+        representative_branch=("001", _name(call, claim.cr_org_id, "001")),
+        insurer_name=_name(call, claim.comp_org_id),
+        insurer_branch_name=_name(call, claim.comp_org_id, claim.comp_branch_id),
+        accepting_branch_name=_name(call, claim.comp_org_id, claim.accepting_branch_id)
+        if claim.accepting_branch_id else "",
+        allocated=allocated)
+
+
+def get_claim(call: Call) -> dict[str, Any]:
+    claim = _visible(call)
+    if claim.gdpr_deleted or claim.phase == DELETED_PHASE:
+        raise ClaimDeleted(claim.application_id)
+    data = build_data(_sources(call, claim))
+    schema = call.env.registry.schema_for(call.service, claim.release, Pack.DATA).schema
+    if not schema.validate(data):
+        # A bug of the builder, not of the caller: answer all the same and leave a trace.
+        log.error("getClaim %s: Data invalid against %s %s: %s", claim.application_id,
+                  claim.service, claim.release, schema.error_log.last_error)
+    return ok("Claim data", value=render(data))
+
+
+# -------------------------------------------------------------------------- lists, search
+def get_claims_list(call: Call) -> dict[str, Any]:
+    claims, truncated = claim_lists.worklist(call)
+    rows = [claim_lists.claim_row(c, call.who.side, call.service, call.now) for c in claims]
+    message = f"{len(rows)} claims"
+    if truncated:
+        message += f" (list truncated to the first {claim_lists.WORKLIST_MAX})"
+    return ok(message, claimsList=rows)
+
+
+def search_claims(call: Call) -> dict[str, Any]:
+    claims = claim_lists.search(call)
+    rows = [claim_lists.claim_row(c, call.who.side, call.service, call.now) for c in claims]
+    message = f"{len(rows)} claims"
+    if len(rows) >= claim_lists.SEARCH_MAX:
+        message += f" (at most {claim_lists.SEARCH_MAX} shown; refine the search)"
+    return ok(message, claimsList=rows)
+
+
+# --------------------------------------------------------------------------- notifications
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _notification(row: Notification) -> dict[str, Any]:
+    at = _aware(row.created_at)
+    return {"applicationId": row.application_id,
+            "formattedDate": at.astimezone(london()).strftime("%d/%m/%Y %H:%M:%S"),
+            "notificationDateTime": at, "notificationGuid": row.guid,
+            "notificationMessage": row.message}
+
+
+def get_notifications_list(call: Call) -> dict[str, Any]:
+    machine_only = call.fields.get("A2ANotification") is True
+    rows = call.uow.claims.notifications(
+        call.who.as_user_id, call.now - timedelta(days=NOTIFICATION_DAYS), machine_only)
+    return ok(f"{len(rows)} notifications", notificationsList=[_notification(r) for r in rows])
+
+
+def remove_notification(call: Call) -> dict[str, Any]:
+    guid = str(call.require("notificationGuid")).strip()
+    if not call.uow.claims.remove_notification(call.who.as_user_id, guid.upper()) and not \
+            call.uow.claims.remove_notification(call.who.as_user_id, guid):
+        raise NotFound(f"notification {guid[:40]}")
+    return ok("Notification removed")
+
+
+OPERATIONS: dict[str, OperationSpec] = {
+    "getClaim": OperationSpec(get_claim),
+    "getClaimsList": OperationSpec(get_claims_list),
+    "searchClaims": OperationSpec(search_claims),
+    "getNotificationsList": OperationSpec(get_notifications_list),
+    "removeNotification": OperationSpec(remove_notification),
+}
