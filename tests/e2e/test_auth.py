@@ -173,8 +173,9 @@ def test_profile_and_side_checks(live: LiveServer) -> None:
 
 def test_not_yet_built_operations_answer_not_implemented(live: LiveServer) -> None:
     token = _token(live)["accessToken"]
-    reply = _call(live, "getClaim", token, "<applicationId>1</applicationId>")
-    assert reply["code"] == "Failure" and reply["details"] == "NOT_IMPLEMENTED: getClaim"
+    reply = _call(live, "getAttachmentsList", token, "<applicationId>1</applicationId>")
+    assert reply["code"] == "Failure"
+    assert reply["details"] == "NOT_IMPLEMENTED: getAttachmentsList"
 
 
 def test_malformed_values_are_in_band_failures(live: LiveServer) -> None:
