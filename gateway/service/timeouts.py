@@ -261,16 +261,9 @@ def _by_claim(timers: Sequence[ClaimTimer]) -> list[tuple[int, list[ClaimTimer]]
 
 
 def _current(timer: ClaimTimer, claim: Claim) -> bool:
-    """Is ``timer`` still meant for the claim? Armed for its current activity, or for the
-    deadline that carried over into the current phase (D2 from ``ClaimSubmitted`` through
-    ``LiabilityDecision``: ``workflow.rearm`` keeps those timers across the new GUIDs)."""
-    if claim.ended:
-        return False
-    if timer.guid == claim.guid:
-        return True
-    rule = DEADLINES.get(timer.rule)
-    return timer.rule == claim.deadline_rule and rule is not None \
-        and rule.timeout_type(claim.phase) is not None
+    """Is ``timer`` still meant for the claim: armed for (or carried over to, see
+    ``workflow.rearm``) its current activity?"""
+    return not claim.ended and timer.guid == claim.guid
 
 
 def _side_to_act(claim: Claim) -> Side | None:

@@ -373,6 +373,12 @@ class ClaimRepository:
             delete(ClaimTimer).where(ClaimTimer.claim_id == claim_id,
                                      ClaimTimer.fired_at.is_(None)))
 
+    def retag_timers(self, claim_id: int, guid: str) -> None:
+        """Pending timers of a deadline that carries over follow the claim's new activity."""
+        self.session.execute(
+            update(ClaimTimer).where(ClaimTimer.claim_id == claim_id,
+                                     ClaimTimer.fired_at.is_(None)).values(guid=guid))
+
     def due_timers(self, now: datetime, limit: int) -> Sequence[ClaimTimer]:
         """Unfired timers due at ``now``, locked; rows locked by another sweeper are skipped."""
         return self.session.scalars(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from gateway.domain import notifications as notices
@@ -176,6 +176,8 @@ def rearm(call: Call, claim: Claim, source: str, calendar: BusinessCalendar) -> 
     """Keep a running deadline that carries into the new phase; otherwise arm the new phase's."""
     if claim.deadline_rule and deadline_continues(claim.deadline_rule, source, claim.phase) \
             and claim.deadline_rule == _liability_rule(claim):
+        # The deadline runs on; its pending timers now belong to the new activity.
+        call.uow.claims.retag_timers(claim.id, claim.guid)
         return
     deadline = deadline_on_entry(claim, calendar)
     arm(call, claim, deadline, calendar)
@@ -203,16 +205,19 @@ def arm(call: Call, claim: Claim, deadline: Deadline | None, calendar: BusinessC
     if deadline is None:
         claim.deadline_rule = claim.deadline_date = claim.timeout_at = None
         return
+    # Instants are stored in UTC: SQLite keeps no zone, and a London wall-clock time read back
+    # as UTC would fire an hour late in summer.
+    timeout_at = deadline.timeout_at.astimezone(UTC)
     claim.deadline_rule, claim.deadline_date = deadline.rule, deadline.due
-    claim.timeout_at = deadline.timeout_at
+    claim.timeout_at = timeout_at
     call.uow.claims.add_timer(ClaimTimer(claim_id=claim.id, kind="TIMEOUT", rule=deadline.rule,
-                                         fire_at=deadline.timeout_at, guid=claim.guid))
+                                         fire_at=timeout_at, guid=claim.guid))
     today = london_date(call.now)
     for warning in warning_dates(calendar, deadline.due, DEADLINES[deadline.rule], today):
         kind = "WARN" if warning.days_left else "LIMIT"
         call.uow.claims.add_timer(ClaimTimer(
             claim_id=claim.id, kind=kind, rule=deadline.rule, days_left=warning.days_left,
-            fire_at=warning.at, guid=claim.guid))
+            fire_at=warning.at.astimezone(UTC), guid=claim.guid))
 
 
 def _release_locks(claim: Claim, worklist: Side | None, ended: bool) -> None:

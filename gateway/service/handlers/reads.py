@@ -22,6 +22,7 @@ log = logging.getLogger("gateway.reads")
 
 NOTIFICATION_DAYS = 15
 CNF_PACKS = frozenset({Pack.CNF.value, Pack.CNF_RESEND.value})
+NO_CNF = "<DocumentInput/>"  # a claim stored without its pack (bulk loads): process data only
 
 
 # ------------------------------------------------------------------------------- getClaim
@@ -53,13 +54,14 @@ def _name(call: Call, organisation_id: str, branch_id: str | None = None) -> str
 
 def _sources(call: Call, claim: Claim) -> DataSources:
     packs = call.uow.claims.packs(claim.id)
-    cnf = [p for p in packs if p.kind in CNF_PACKS][-1]
+    cnfs = [p for p in packs if p.kind in CNF_PACKS]
     responses = [p for p in packs if p.kind == Pack.INSURER_RESPONSE.value]
     allocated = {side: person for side, person in (
         (Side.CR, _person(call, claim.cr_allocated_user)),
         (Side.COMP, _person(call, claim.comp_allocated_user))) if person is not None}
     return DataSources(
-        claim=claim, cnf_xml=cnf.xml, caller_side=call.who.side, today=wf.today(call),
+        claim=claim, cnf_xml=cnfs[-1].xml if cnfs else NO_CNF, caller_side=call.who.side,
+        today=wf.today(call),
         insurer_response_xml=responses[-1].xml if responses else None,
         response_date=london_date(_aware(responses[-1].created_at)) if responses else None,
         representative_name=_name(call, claim.cr_org_id),
@@ -95,10 +97,10 @@ def get_claims_list(call: Call) -> dict[str, Any]:
 
 
 def search_claims(call: Call) -> dict[str, Any]:
-    claims = claim_lists.search(call)
+    claims, truncated = claim_lists.search(call)
     rows = [claim_lists.claim_row(c, call.who.side, call.service, call.now) for c in claims]
     message = f"{len(rows)} claims"
-    if len(rows) >= claim_lists.SEARCH_MAX:
+    if truncated:
         message += f" (at most {claim_lists.SEARCH_MAX} shown; refine the search)"
     return ok(message, claimsList=rows)
 
