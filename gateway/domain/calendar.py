@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from functools import cache
 from types import MappingProxyType
 
 import holidays as holidays_pkg
@@ -49,12 +50,18 @@ def statutory_holidays(year: int) -> dict[date, str]:
 
     Corrected to the spec: Good Friday and Christmas Day are always included.
     """
+    return dict(_statutory(year))
+
+
+@cache
+def _statutory(year: int) -> tuple[tuple[date, str], ...]:
+    # Computing a year costs about a millisecond and never changes: once per process.
     # country_holidays("GB") is holidays.UnitedKingdom; this entry point is the typed one.
     computed = holidays_pkg.country_holidays("GB", subdiv="ENG", years=year)
     found: dict[date, str] = {day: str(name) for day, name in computed.items()}
     found.setdefault(good_friday(year), "Good Friday")
     found.setdefault(date(year, 12, 25), "Christmas Day")
-    return found
+    return tuple(sorted(found.items()))
 
 
 class BusinessCalendar:

@@ -199,9 +199,11 @@ def _liability_rule(claim: Claim) -> str | None:
     return claim.liability_rule
 
 
-def arm(call: Call, claim: Claim, deadline: Deadline | None, calendar: BusinessCalendar) -> None:
+def arm(call: Call, claim: Claim, deadline: Deadline | None, calendar: BusinessCalendar,
+        *, new: bool = False) -> None:
     """Replace the claim's pending timers with those of ``deadline`` (None: no timer)."""
-    call.uow.claims.cancel_timers(claim.id)
+    if not new:  # a claim just created has no timers to cancel
+        call.uow.claims.cancel_timers(claim.id)
     if deadline is None:
         claim.deadline_rule = claim.deadline_date = claim.timeout_at = None
         return

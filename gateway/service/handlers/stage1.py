@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from gateway.domain import notifications as notices
+from gateway.domain.calendar import BusinessCalendar
 from gateway.domain.codes import REJECTION_REASONS, exit_codes, exit_label, rejection_codes
 from gateway.domain.deadlines import liability_deadline, stage1_costs_deadline
 from gateway.domain.lifecycle import NEW
@@ -52,8 +53,8 @@ def _validate(call: Call, release: str, pack: Pack, field: str,
     return text, validated
 
 
-def _store_pack(call: Call, claim: Claim, pack: Pack, text: str) -> None:
-    number = len(call.uow.claims.packs(claim.id, pack.value)) + 1
+def _store_pack(call: Call, claim: Claim, pack: Pack, text: str, *, first: bool = False) -> None:
+    number = 1 if first else len(call.uow.claims.packs(claim.id, pack.value)) + 1
     call.uow.claims.add_pack(ClaimPack(
         claim_id=claim.id, kind=pack.value, number=number, xml=text,
         sha256=call.facts.pack_sha256 or "", created_at=call.now,
@@ -64,7 +65,8 @@ def _answer(claim: Claim, message: str) -> dict[str, Any]:
     return ok(message, claimInfo=wf.claim_info(claim))
 
 
-def _apply_cnf(call: Call, claim: Claim, validated: ValidatedPack, sent: date) -> None:
+def _apply_cnf(call: Call, claim: Claim, validated: ValidatedPack, sent: date,
+               calendar: BusinessCalendar) -> None:
     """What a (re)sent CNF decides: compensator, references, child flag, deadlines."""
     f = validated.facts
     path = (f.insurer_organization_path or "").strip().strip("/")
@@ -79,7 +81,6 @@ def _apply_cnf(call: Call, claim: Claim, validated: ValidatedPack, sent: date) -
     claim.claim_type = f.claim_type
     claim.sent_date = sent
     claim.dispatched_at = call.now
-    calendar = call.env.calendar(call.uow)
     deadline = liability_deadline(calendar, call.service, sent, f.claim_type,
                                   mib_or_art75=call.service is Service.RTA
                                   and claim.insurer_type == "M")
@@ -95,11 +96,11 @@ def add_claim(call: Call) -> dict[str, Any]:
                   version_major=release.version_major, version_minor=release.version_minor,
                   phase=transition.target, guid=wf.new_guid(), cr_org_id=call.who.organisation_id,
                   created_at=call.now, updated_at=call.now, ended=False, gdpr_deleted=False)
-    _apply_cnf(call, claim, validated, sent)
-    call.uow.claims.add(claim)
-    _store_pack(call, claim, Pack.CNF, text)
     calendar = call.env.calendar(call.uow)
-    wf.arm(call, claim, wf.deadline_on_entry(claim, calendar), calendar)
+    _apply_cnf(call, claim, validated, sent, calendar)
+    call.uow.claims.add(claim)
+    _store_pack(call, claim, Pack.CNF, text, first=True)
+    wf.arm(call, claim, wf.deadline_on_entry(claim, calendar), calendar, new=True)
     call.facts.application_id = claim.application_id
     call.facts.phase_after, call.facts.guid_after = claim.phase, claim.guid
     cr_org = call.uow.organisations.get(claim.cr_org_id)
@@ -112,11 +113,12 @@ def resend_rejected_claim(call: Call) -> dict[str, Any]:
     claim = wf.begin(call)
     transition = wf.resolve(call, claim)
     text, validated = _validate(call, claim.release, Pack.CNF_RESEND, "claimXML", claim)
-    _apply_cnf(call, claim, validated, wf.today(call))
+    calendar = call.env.calendar(call.uow)
+    _apply_cnf(call, claim, validated, wf.today(call), calendar)
     _store_pack(call, claim, Pack.CNF_RESEND, text)
     claim.deadline_rule = None  # deadlines restart from the resend (lifecycle.md 5.4)
     cr_org = call.uow.organisations.get(claim.cr_org_id)
-    wf.enter(call, claim, transition, call.env.calendar(call.uow), notice=(
+    wf.enter(call, claim, transition, calendar, notice=(
         Side.COMP, notices.claim_received(claim.application_id, cr_org.name if cr_org else "")
         .text))
     return _answer(claim, "Claim resent")
