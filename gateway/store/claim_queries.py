@@ -86,8 +86,16 @@ def worklist(session: Session, scope: Scope, wanted: Worklist, limit: int) -> Se
     if wanted.unallocated_or_user is not None:
         column = _allocated_column(scope.side)
         query = query.where(or_(column.is_(None), column == wanted.unallocated_or_user))
-    query = query.order_by(Claim.deadline_date.asc().nulls_last(), Claim.application_id)
-    return list(session.scalars(query.limit(limit)).all())
+    # Claims with a deadline first, in deadline order (the worklist index), then those without.
+    dated = list(session.scalars(
+        query.where(Claim.deadline_date.is_not(None))
+        .order_by(Claim.deadline_date, Claim.application_id).limit(limit)).all())
+    if len(dated) >= limit:
+        return dated
+    undated = session.scalars(
+        query.where(Claim.deadline_date.is_(None))
+        .order_by(Claim.application_id).limit(limit - len(dated))).all()
+    return dated + list(undated)
 
 
 _SORT_COLUMNS: dict[str, Any] = {

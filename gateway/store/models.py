@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -228,6 +229,11 @@ class Claim(Base):
         Index("ix_claims_comp", "service", "comp_org_id", "phase"),
         Index("ix_claims_cr_reference", "service", "cr_org_id", "cr_reference_key"),
         Index("ix_claims_updated", "updated_at"),
+        # Worklists read open claims of one organisation in deadline order and stop at the limit.
+        Index("ix_claims_worklist_cr", "service", "cr_org_id", "deadline_date",
+              "application_id", postgresql_where=text("NOT ended AND NOT gdpr_deleted")),
+        Index("ix_claims_worklist_comp", "service", "comp_org_id", "deadline_date",
+              "application_id", postgresql_where=text("NOT ended AND NOT gdpr_deleted")),
     )
 
     id: Mapped[int] = mapped_column(
