@@ -1,14 +1,36 @@
-"""``make bench``: every benchmark of bench/, one after the other, printing their figures."""
+"""``make bench``: every benchmark of bench/, one after the other, printing their figures.
+
+The claims benchmark runs on SQLite and, when it answers, on the PostgreSQL server of
+``GATEWAY_BENCH_POSTGRES_URL`` (default 127.0.0.1:5432, database test; a scratch database is
+created and dropped there).
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+PG = os.environ.get("GATEWAY_BENCH_POSTGRES_URL",
+                    "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
-for script in ("bench_soap.py", "bench_validate.py", "bench_claims.py"):
-    if (HERE / script).exists():
-        print(f"== {script}", flush=True)
-        subprocess.run([sys.executable, str(HERE / script)], check=True)
+
+def postgres_answers() -> bool:
+    probe = f"import sqlalchemy as s; s.create_engine({PG!r}).connect().close()"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
+
+
+def run(script: str, *args: str) -> None:
+    print(f"== {script} {' '.join(args)}".rstrip(), flush=True)
+    subprocess.run([sys.executable, str(HERE / script), *args], check=True)
+
+
+run("bench_soap.py")
+run("bench_validate.py")
+run("bench_claims.py")
+if postgres_answers():
+    run("bench_claims.py", "--database-url", PG)
+else:
+    print("== bench_claims.py on PostgreSQL skipped: no server at " + PG, flush=True)
