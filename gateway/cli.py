@@ -282,6 +282,8 @@ def _plugins() -> list[Callable[[Any], None]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:2] == ["admin", "calendar"]:
+        args_list = args_list[1:]  # the bank-holiday calendar is administration too
     if args_list[:2] == ["lifecycle", "diagram"]:
         from gateway.domain.diagram import main as diagram_main
 

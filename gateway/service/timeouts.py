@@ -32,8 +32,6 @@ from datetime import timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Final
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 from gateway.domain import notifications as notices
 from gateway.domain.calendar import BusinessCalendar
 from gateway.domain.deadlines import DEADLINES, london_date
@@ -42,6 +40,7 @@ from gateway.domain.services import Service, Side
 from gateway.service.claims import workflow as wf
 from gateway.service.claims.calendar_store import calendar_from_store
 from gateway.service.gateway import Call, JournalFacts
+from gateway.service.unit_of_work import UnitOfWork
 from gateway.store.models import Claim, ClaimTimer
 
 if TYPE_CHECKING:
@@ -97,7 +96,7 @@ class TimeoutWorker:
         while True:
             try:
                 taken, part = self.sweep_batch(batch)
-            except (OperationalError, DBAPIError) as exc:  # a deadlock victim: nothing committed
+            except UnitOfWork.RETRYABLE as exc:  # a deadlock victim: nothing committed
                 failures += 1
                 report.retries += 1
                 if failures > max_retries:
@@ -127,7 +126,7 @@ class TimeoutWorker:
 
     def _claim(self, call: Call, claim_id: int, timers: Sequence[ClaimTimer],
                calendar: BusinessCalendar, report: SweepReport) -> None:
-        claim = call.uow.session.get(Claim, claim_id, with_for_update={"skip_locked": True})
+        claim = call.uow.claims.lock_if_free(claim_id)
         if claim is None:
             report.skipped += len(timers)
             return

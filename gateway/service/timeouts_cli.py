@@ -20,8 +20,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
-
 from gateway.config import Settings
 from gateway.domain.calendar import BusinessCalendar, parse_govuk_bank_holidays, statutory_holidays
 from gateway.domain.deadlines import london
@@ -140,19 +138,12 @@ def import_holidays(uow: UnitOfWork, events: Iterable[tuple[date, str]]) -> list
     """Replace the stored holidays of every year ``events`` covers. Returns those years."""
     found = list(events)
     years = sorted({day.year for day, _ in found})
-    for year in years:
-        uow.session.execute(delete(BankHoliday).where(BankHoliday.day >= date(year, 1, 1),
-                                                      BankHoliday.day <= date(year, 12, 31)))
-    uow.session.add_all(BankHoliday(day=day, title=title) for day, title in found)
+    uow.calendar.replace_years(years, found)
     return years
 
 
 def _stored(uow: UnitOfWork, year: int | None = None) -> list[BankHoliday]:
-    query = select(BankHoliday).order_by(BankHoliday.day)
-    if year is not None:
-        query = query.where(BankHoliday.day >= date(year, 1, 1),
-                            BankHoliday.day <= date(year, 12, 31))
-    return list(uow.session.scalars(query))
+    return list(uow.calendar.in_year(year))
 
 
 def _materialise(uow: UnitOfWork, year: int) -> bool:
@@ -218,20 +209,16 @@ def _calendar_action(uow: UnitOfWork, args: argparse.Namespace,
     elif action == "add" and day is not None:
         if _materialise(uow, day.year):
             print(f"{day.year} had no imported data: its statutory holidays were stored first")
-        row = uow.session.get(BankHoliday, day)
-        if row is None:
-            uow.session.add(BankHoliday(day=day, title=args.title.strip()))
-        else:
-            row.title = args.title.strip()
+        uow.calendar.put(day, args.title.strip())
         print(f"{day}\t{args.title.strip()}\tadded")
     elif action == "remove" and day is not None:
         if _materialise(uow, day.year):
             print(f"{day.year} had no imported data: its statutory holidays were stored first")
-        row = uow.session.get(BankHoliday, day)
+        row = uow.calendar.get(day)
         if row is None:
             print(f"gateway calendar: {day} is not a stored bank holiday", file=sys.stderr)
             return 1
-        uow.session.delete(row)
+        uow.calendar.remove(row)
         print(f"{day}\t{row.title}\tremoved")
     return 0
 

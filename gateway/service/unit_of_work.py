@@ -5,10 +5,12 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.store.db import WriterLock
 from gateway.store.repositories import (
+    CalendarRepository,
     ClaimRepository,
     HospitalRepository,
     JournalRepository,
@@ -37,6 +39,7 @@ class UnitOfWork:
         self.journal = JournalRepository(self.session)
         self.hospitals = HospitalRepository(self.session)
         self.claims = ClaimRepository(self.session)
+        self.calendar = CalendarRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -49,6 +52,10 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    #: Errors a database raises when a transaction lost a race (deadlock victim, lock timeout):
+    #: nothing was committed and the work may be retried.
+    RETRYABLE: tuple[type[Exception], ...] = (OperationalError, DBAPIError)
 
     def flush(self) -> None:
         self.session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
@@ -342,6 +342,10 @@ class ClaimRepository:
             select(Claim).where(Claim.application_id == application_id)
         ).first()
 
+    def lock_if_free(self, claim_id: int) -> Claim | None:
+        """The claim row, locked; None while another transaction holds it (SKIP LOCKED)."""
+        return self.session.get(Claim, claim_id, with_for_update={"skip_locked": True})
+
     def get_for_update(self, application_id: str) -> Claim | None:
         return self.session.scalars(
             select(Claim).where(Claim.application_id == application_id).with_for_update()
@@ -408,3 +412,36 @@ class ClaimRepository:
 
     def holidays(self) -> Sequence[BankHoliday]:
         return self.session.scalars(select(BankHoliday).order_by(BankHoliday.day)).all()
+
+
+class CalendarRepository:
+    """The administrator's bank-holiday table."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def in_year(self, year: int | None = None) -> Sequence[BankHoliday]:
+        query = select(BankHoliday).order_by(BankHoliday.day)
+        if year is not None:
+            query = query.where(BankHoliday.day >= date(year, 1, 1),
+                                BankHoliday.day <= date(year, 12, 31))
+        return self.session.scalars(query).all()
+
+    def replace_years(self, years: Sequence[int], events: Sequence[tuple[date, str]]) -> None:
+        for year in years:
+            self.session.execute(delete(BankHoliday).where(
+                BankHoliday.day >= date(year, 1, 1), BankHoliday.day <= date(year, 12, 31)))
+        self.session.add_all(BankHoliday(day=day, title=title) for day, title in events)
+
+    def get(self, day: date) -> BankHoliday | None:
+        return self.session.get(BankHoliday, day)
+
+    def put(self, day: date, title: str) -> None:
+        row = self.session.get(BankHoliday, day)
+        if row is None:
+            self.session.add(BankHoliday(day=day, title=title))
+        else:
+            row.title = title
+
+    def remove(self, row: BankHoliday) -> None:
+        self.session.delete(row)
