@@ -111,6 +111,12 @@ def cmd_admin(args: argparse.Namespace) -> int:
         elif action == "user-unlock":
             admin.unlock_user(uow, args.id)
             print(f"user {args.id}: unlocked")
+        elif action == "user-enable":
+            admin.enable_user(uow, args.id, now)
+            print(f"user {args.id}: enabled")
+        elif action == "user-disable":
+            admin.disable_user(uow, args.id, now)
+            print(f"user {args.id}: disabled, tokens revoked")
         elif action == "import-hospitals":
             print(f"{admin.import_hospitals(uow, Path(args.file))} hospitals imported")
         elif action == "link-compensators":
@@ -259,6 +265,10 @@ def _admin_parser(sub: Any) -> None:
     ul.add_argument("--org")
     uu = asub.add_parser("user-unlock", help="lift a lockout")
     uu.add_argument("id")
+    ue = asub.add_parser("user-enable", help="enable a user (also after 90 days' inactivity)")
+    ue.add_argument("id")
+    ud = asub.add_parser("user-disable", help="disable a user and revoke its tokens")
+    ud.add_argument("id")
     hosp = asub.add_parser("import-hospitals", help="replace hospitals from a CSV file")
     hosp.add_argument("file")
     link = asub.add_parser("link-compensators", help="same group / TPA link for reassignment")

@@ -35,6 +35,7 @@ class Settings:
     rta_current_release: str = "R7"
     elpl_current_release: str = "R6"
     password_expiry_days: int = 90
+    inactivity_days: int = 90
     lockout_attempts: int = 5
     lockout_minutes: int = 30
     require_client_id: bool = False

@@ -130,6 +130,23 @@ def ensure_user(uow: UnitOfWork, auth: Authenticator, spec: UserSpec, now: datet
     return outcome
 
 
+def enable_user(uow: UnitOfWork, user_id: str, now: datetime) -> None:
+    """Enable an account again, including one disabled by 90 days of inactivity."""
+    user = uow.users.get(user_id)
+    if user is None:
+        raise AdminError(f"no user {user_id}")
+    user.enabled = True
+    user.last_auth_at = now
+
+
+def disable_user(uow: UnitOfWork, user_id: str, now: datetime) -> None:
+    user = uow.users.get(user_id)
+    if user is None:
+        raise AdminError(f"no user {user_id}")
+    user.enabled = False
+    uow.tokens.revoke_user(user_id, now)
+
+
 def unlock_user(uow: UnitOfWork, user_id: str) -> None:
     user = uow.users.get(user_id)
     if user is None:

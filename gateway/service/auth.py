@@ -117,12 +117,21 @@ class Authenticator:
     def _check_account(self, user: User, now: datetime, *, password_must_be_current: bool) -> None:
         if not user.enabled:
             raise AuthRefusal(key="AUTH_ACCOUNT_DISABLED")
+        if self.inactive(user, now):
+            raise AuthRefusal(f"no successful authentication for "
+                              f"{self.settings.inactivity_days} days", key="AUTH_ACCOUNT_DISABLED")
         expires = _aware(user.account_expires_at)
         if expires is not None and expires <= now:
             raise AuthRefusal(key="AUTH_ACCOUNT_EXPIRED")
         pw_expires = _aware(user.password_expires_at)
         if password_must_be_current and pw_expires is not None and pw_expires <= now:
             raise AuthRefusal(key="AUTH_PASSWORD_EXPIRED")
+
+    def inactive(self, user: User, now: datetime) -> bool:
+        """security.md 2.1: an account unused for 90 days counts as disabled until an
+        administrator enables it again (``gateway admin user-enable``)."""
+        last = _aware(user.last_auth_at) or _aware(user.created_at)
+        return last is not None and now - last > timedelta(days=self.settings.inactivity_days)
 
     def _a2a_user(self, user: User) -> None:
         if "A2A" not in parse_profiles(user.profiles):
@@ -150,7 +159,7 @@ class Authenticator:
         locked = _aware(as_user.locked_until)
         if not as_user.enabled or (expires is not None and expires <= now) or (
             locked is not None and locked > now
-        ):
+        ) or (as_user.user_id != a2a.user_id and self.inactive(as_user, now)):
             raise AuthRefusal("asUser disabled, expired or locked", key="AUTH_ASUSER_INVALID")
         if org is None or not org.active:
             raise AuthRefusal("organisation inactive", key="AUTH_ACCOUNT_DISABLED")

@@ -15,11 +15,13 @@ from typing import Any
 from gateway.service.admin import (
     OrganisationSpec,
     UserSpec,
+    enable_user,
     ensure_branch,
     ensure_index_entries,
     ensure_organisation,
     ensure_user,
     import_hospitals,
+    unlock_user,
 )
 from gateway.service.auth import Authenticator
 from gateway.service.unit_of_work import UnitOfWork
@@ -87,9 +89,12 @@ def seed(uow: UnitOfWork, auth: Authenticator, now: datetime) -> dict[str, Any]:
         ensure_branch(uow, org_id, branch_id, name)
     for user_id, org_id, branch, first, surname, profile in NAMED_USERS:
         ensure_user(uow, auth, UserSpec(user_id, org_id, first, surname, profile, branch), now)
+        enable_user(uow, user_id, now)
     for a2a in A2A_USERS:
         ensure_user(uow, auth, UserSpec(a2a.user_id, a2a.organisation_id, "A2A", "System", "A2A"),
                     now, a2a.password, password_expired=False)
+        enable_user(uow, a2a.user_id, now)
+        unlock_user(uow, a2a.user_id)
     ensure_index_entries(uow, INSURER_INDEX)
     if uow.hospitals.count() == 0:
         import_hospitals(uow, SAMPLE_HOSPITALS)

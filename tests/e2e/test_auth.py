@@ -110,8 +110,9 @@ def test_lockout_after_five_failures_and_unlock_after_thirty_minutes(
 
 
 def test_expired_password_then_change_password(live: LiveServer, clock: MovableClock) -> None:
-    token = _token(live)
-    clock.advance(timedelta(days=91).total_seconds())
+    clock.advance(timedelta(days=89).total_seconds())
+    token = _token(live)  # in use: not inactive
+    clock.advance(timedelta(days=2).total_seconds())
     assert get_token(live.url, *CR).result()["details"].startswith("AUTH_PASSWORD_EXPIRED")
     assert _call(live, "getSystemProcessVersion", token["accessToken"])["code"] == "Failure"
     weak = post(live.url, envelope("changePassword", "<userID>cr-a2a</userID><oldPassword>"
@@ -131,6 +132,23 @@ def test_expired_password_then_change_password(live: LiveServer, clock: MovableC
     assert changed["value"] == (now + timedelta(days=90)).date().isoformat()
     assert get_token(live.url, "cr-a2a", "cr-rta-ch", "Brand-New-Kite-77").result()["code"] == "Ok"
     _assert_no_secrets(live, [CR[2], "Brand-New-Kite-77"])
+
+
+def test_ninety_days_without_authentication_disable_the_account(
+        live: LiveServer, clock: MovableClock) -> None:
+    from gateway.service.admin import enable_user
+
+    clock.advance(timedelta(days=91).total_seconds())
+    reply = get_token(live.url, *CR).result()
+    assert reply["details"] == "AUTH_ACCOUNT_DISABLED: no successful authentication for 90 days"
+    with live.components.database.unit_of_work() as uow:
+        enable_user(uow, "cr-a2a", clock.now())
+        enable_user(uow, "cr-rta-ch", clock.now())
+        # the demo password was set 91 days ago too: an administrator cannot set A2A passwords,
+        # so the A2A user changes its own
+        uow.commit()
+    expired = get_token(live.url, *CR).result()
+    assert expired["details"].startswith("AUTH_PASSWORD_EXPIRED")
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(live: LiveServer) -> None:
