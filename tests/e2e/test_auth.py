@@ -164,6 +164,15 @@ def test_refresh_rotates_and_reuse_revokes_the_family(live: LiveServer) -> None:
     assert revoked["details"].startswith("AUTH_TOKEN_INVALID")
 
 
+def test_twenty_token_families_at_most(live: LiveServer) -> None:
+    first = _token(live)["accessToken"]
+    for _ in range(20):
+        last = _token(live)["accessToken"]
+    assert _call(live, "getSystemProcessVersion", first)["details"].startswith(
+        "AUTH_TOKEN_INVALID")
+    assert _call(live, "getSystemProcessVersion", last)["code"] == "Ok"
+
+
 def test_disabled_user_invalidates_its_tokens(live: LiveServer) -> None:
     token = _token(live)
     with live.components.database.unit_of_work() as uow:
