@@ -20,7 +20,6 @@ install: $(STAMP)
 run: install
 	$(BIN)/gateway db upgrade
 	$(BIN)/gateway demo --if-empty
-	$(BIN)/gateway demo
 	$(BIN)/gateway serve --bind $${GATEWAY_BIND:-127.0.0.1:8080}
 
 # Runs every test on SQLite and, where PostgreSQL is reachable (127.0.0.1:5432 by default, or

@@ -54,13 +54,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gateway.app import build
     from gateway.service.demo import seed
 
+    from gateway.service.demo import ORGANISATIONS, credentials
+
     c = build(_settings(args))
     with c.database.unit_of_work() as uow:
         if args.if_empty and uow.organisations.all():
-            print("database already has organisations; demo world not seeded", file=sys.stderr)
-            return 0
-        creds = seed(uow, c.auth, _now())
-        uow.commit()
+            if uow.organisations.get(ORGANISATIONS[0].organisation_id) is None:
+                print("database already has organisations; demo world not seeded",
+                      file=sys.stderr)
+                return 0
+            creds = credentials()  # seeded before: show the same credentials again
+        else:
+            creds = seed(uow, c.auth, _now())
+            uow.commit()
     if args.json:
         print(json.dumps(creds, indent=2))
     else:
