@@ -52,9 +52,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from gateway.app import build
-    from gateway.service.demo import seed
-
-    from gateway.service.demo import ORGANISATIONS, credentials
+    from gateway.service.demo import ORGANISATIONS, credentials, seed
 
     c = build(_settings(args))
     with c.database.unit_of_work() as uow:
