@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.config import Settings
@@ -256,6 +256,3 @@ class GatewayService:
              "body": body, "truncated": len(req.raw) > MESSAGE_STORE_MAX},
         )
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -175,7 +175,7 @@ def enter(call: Call, claim: Claim, transition: Transition, calendar: BusinessCa
 def rearm(call: Call, claim: Claim, source: str, calendar: BusinessCalendar) -> None:
     """Keep a running deadline that carries into the new phase; otherwise arm the new phase's."""
     if claim.deadline_rule and deadline_continues(claim.deadline_rule, source, claim.phase) \
-            and claim.deadline_rule == _liability_rule(claim):
+            and claim.deadline_rule == claim.liability_rule:
         # The deadline runs on; its pending timers now belong to the new activity.
         call.uow.claims.retag_timers(claim.id, claim.guid)
         return
@@ -193,10 +193,6 @@ def deadline_on_entry(claim: Claim, calendar: BusinessCalendar) -> Deadline | No
     if {"D2", "D3"} & rules and claim.liability_deadline and claim.liability_rule:
         return Deadline(claim.liability_rule, claim.liability_deadline)
     return None
-
-
-def _liability_rule(claim: Claim) -> str | None:
-    return claim.liability_rule
 
 
 def arm(call: Call, claim: Claim, deadline: Deadline | None, calendar: BusinessCalendar,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -87,22 +88,22 @@ def get_claim(call: Call) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------- lists, search
+def _claims_list(call: Call, claims: Sequence[Claim], truncated: bool,
+                 note: str) -> dict[str, Any]:
+    rows = [claim_lists.claim_row(c, call.who.side, call.service, call.now) for c in claims]
+    return ok(f"{len(rows)} claims" + (f" ({note})" if truncated else ""), claimsList=rows)
+
+
 def get_claims_list(call: Call) -> dict[str, Any]:
     claims, truncated = claim_lists.worklist(call)
-    rows = [claim_lists.claim_row(c, call.who.side, call.service, call.now) for c in claims]
-    message = f"{len(rows)} claims"
-    if truncated:
-        message += f" (list truncated to the first {claim_lists.WORKLIST_MAX})"
-    return ok(message, claimsList=rows)
+    return _claims_list(call, claims, truncated,
+                        f"list truncated to the first {claim_lists.WORKLIST_MAX}")
 
 
 def search_claims(call: Call) -> dict[str, Any]:
     claims, truncated = claim_lists.search(call)
-    rows = [claim_lists.claim_row(c, call.who.side, call.service, call.now) for c in claims]
-    message = f"{len(rows)} claims"
-    if truncated:
-        message += f" (at most {claim_lists.SEARCH_MAX} shown; refine the search)"
-    return ok(message, claimsList=rows)
+    return _claims_list(call, claims, truncated,
+                        f"at most {claim_lists.SEARCH_MAX} shown; refine the search")
 
 
 # --------------------------------------------------------------------------- notifications
