@@ -120,6 +120,12 @@ class SoapApplication:
             status = "503 Service Unavailable"
             payload = {"status": "down", "database": "down"}
         payload["endpoints"] = sorted(c.endpoint.path for c in self.contracts.values())
+        # How much of the contract is built: the rest answers Failure NOT_IMPLEMENTED.
+        built = self.service.operations
+        payload["operations"] = {
+            c.endpoint.path: {"declared": len(c.operations),
+                              "not_implemented": sorted(set(c.operations) - set(built))}
+            for c in self.contracts.values()}
         return _reply(start_response, status, "application/json",
                       json.dumps(payload).encode("utf-8"))
 

@@ -121,3 +121,13 @@ def test_zeep_builds_a_request_for_every_operation(file_name: str) -> None:
         assert etree.QName(payload).localname == name
         # children are unqualified, as generated from a schema without elementFormDefault
         assert all(etree.QName(child).namespace is None for child in payload)
+
+
+def test_health_reports_the_database_and_the_operations_not_built_yet(live: LiveServer) -> None:
+    health = requests.get(live.url + "/healthz", timeout=10).json()
+    assert health["status"] == "ok" and health["database"] == "ok"
+    rta = health["operations"]["/PIP.WSTK/PIPWSTK"]
+    assert rta["declared"] == 81
+    assert "getToken" not in rta["not_implemented"]
+    assert "addClaim" not in rta["not_implemented"]
+    assert "addStage2SPFRequest" in rta["not_implemented"]
