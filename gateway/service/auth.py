@@ -11,7 +11,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -21,6 +21,7 @@ from gateway.domain.passwords import HISTORY, PasswordOwner, policy_violation
 from gateway.domain.profiles import CLAIMS_PROFILES, parse_profiles, side_of
 from gateway.domain.services import Side
 from gateway.errors import AuthRefusal, Refusal
+from gateway.service.clock import as_utc
 from gateway.service.unit_of_work import UnitOfWork
 from gateway.store.models import Organisation, Token, TokenFamily, User
 
@@ -58,10 +59,7 @@ def token_hash(token: str) -> str:
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    return None if moment is None else as_utc(moment)
 
 
 class Authenticator:

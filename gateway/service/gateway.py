@@ -22,6 +22,7 @@ from gateway.domain.profiles import has_claims_profile
 from gateway.domain.services import Service, Side
 from gateway.errors import (
     AuthRefusal,
+    InputInvalid,
     InputMissing,
     OperationNotAvailable,
     ProfileNotAllowed,
@@ -87,6 +88,13 @@ class Call:
         value = self.fields.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise InputMissing(name, field=name)
+        return value
+
+    def require_flag(self, name: str) -> bool:
+        """A required ``xs:boolean`` (the codec has already read ``true|false|1|0``)."""
+        value = self.fields.get(name)
+        if not isinstance(value, bool):
+            raise InputInvalid(f"{name} must be true or false", field=name)
         return value
 
     def optional(self, name: str, default: Any = None) -> Any:

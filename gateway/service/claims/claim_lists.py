@@ -14,6 +14,7 @@ from gateway.domain.services import Service, Side
 from gateway.errors import InputInvalid
 from gateway.service.claims import workflow as wf
 from gateway.service.claims.visibility import CENTRAL_POINT, PRE_ACCEPTANCE
+from gateway.service.clock import as_utc
 from gateway.service.gateway import Call
 from gateway.store import claim_queries as q
 from gateway.store.models import Claim
@@ -128,17 +129,13 @@ def search(call: Call) -> tuple[Sequence[Claim], bool]:
 
 
 # ------------------------------------------------------------------------------------- rows
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _lock_holder(claim: Claim, side: Side, now: datetime) -> str | None:
     """The user of ``side`` holding an unexpired lock on ``claim``."""
     user, at = ((claim.cr_lock_user, claim.cr_lock_at) if side is Side.CR
                 else (claim.comp_lock_user, claim.comp_lock_at))
     if not user or at is None:
         return None
-    return user if now - _aware(at) < timedelta(minutes=wf.LOCK_MINUTES) else None
+    return user if now - as_utc(at) < timedelta(minutes=wf.LOCK_MINUTES) else None
 
 
 def claim_row(claim: Claim, side: Side, service: Service, now: datetime) -> dict[str, Any]:
@@ -149,7 +146,7 @@ def claim_row(claim: Claim, side: Side, service: Service, now: datetime) -> dict
     row: dict[str, Any] = {
         "activityEngineGuid": claim.guid, "applicationId": claim.application_id,
         "applicationReferences": f"{claim.cr_reference};{claim.insurer_reference or ''}",
-        "attachmentsCount": 0, "creationTime": _aware(claim.created_at),
+        "attachmentsCount": 0, "creationTime": as_utc(claim.created_at),
         "currentUserID": allocated or "", "gdprClaimDeleted": 1 if claim.gdpr_deleted else 0,
         "lockStatus": 1 if lock_user else 0, "lockUserId": lock_user or "",
         "phaseCacheId": info["phaseCacheId"], "phaseCacheName": info["phaseCacheName"],

@@ -10,19 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from gateway.domain.lifecycle import LIFECYCLES
 from gateway.domain.profiles import role_in
 from gateway.domain.services import Side
 from gateway.errors import PhaseNotAllowed, ProfileNotAllowed, Refusal
 from gateway.service.claims.workflow import LOCK_MINUTES, claim_info, new_guid
+from gateway.service.clock import as_utc
 from gateway.service.gateway import Call
 from gateway.store.models import Claim, Notification
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def lock_of(claim: Claim, side: Side) -> tuple[str | None, datetime | None]:
@@ -36,7 +33,7 @@ def live_holder(call: Call, claim: Claim, side: Side) -> str | None:
     holder, at = lock_of(claim, side)
     if not holder or at is None:
         return None
-    if call.now - _aware(at) >= timedelta(minutes=LOCK_MINUTES):
+    if call.now - as_utc(at) >= timedelta(minutes=LOCK_MINUTES):
         return None
     user = call.uow.users.get(holder)
     if user is None or not user.enabled:

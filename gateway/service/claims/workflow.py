@@ -67,8 +67,15 @@ def new_guid() -> str:
 # ----------------------------------------------------------------------------- loading, checks
 def load_for_update(call: Call, application_id: object) -> Claim:
     """The claim, row-locked, if the caller may see it; ``CLAIM_NOT_FOUND`` otherwise."""
+    return load(call, application_id, for_update=True)
+
+
+def load(call: Call, application_id: object, *, for_update: bool = False) -> Claim:
+    """The claim if the caller may see it; ``CLAIM_NOT_FOUND`` alike for missing and invisible
+    claims (security.md 4). Records it for the journal."""
     app_id = normalise_application_id(application_id)
-    claim = call.uow.claims.get_for_update(app_id)
+    claims = call.uow.claims
+    claim = claims.get_for_update(app_id) if for_update else claims.get(app_id)
     if claim is None or claim.service != call.service.value or not can_see(call, claim):
         raise ClaimNotFound(app_id)
     call.facts.application_id = claim.application_id

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from gateway.domain.deadlines import london, london_date
 from gateway.domain.lifecycle import DELETED_PHASE
 from gateway.domain.services import Side
-from gateway.errors import ClaimDeleted, ClaimNotFound, NotFound
+from gateway.errors import ClaimDeleted, NotFound
 from gateway.service.claims import claim_lists
 from gateway.service.claims import workflow as wf
 from gateway.service.claims.data_document import DataSources, Person, build_data, render
-from gateway.service.claims.visibility import can_see
+from gateway.service.clock import as_utc
 from gateway.service.gateway import Call, OperationSpec, ok
 from gateway.store.models import Claim, Notification
 from gateway.validation.packs import Pack
@@ -29,13 +29,7 @@ NO_CNF = "<DocumentInput/>"  # a claim stored without its pack (bulk loads): pro
 # ------------------------------------------------------------------------------- getClaim
 def _visible(call: Call) -> Claim:
     """The named claim if the caller may see it; ``CLAIM_NOT_FOUND`` alike for missing ones."""
-    app_id = wf.normalise_application_id(call.require("applicationId"))
-    claim = call.uow.claims.get(app_id)
-    if claim is None or claim.service != call.service.value or not can_see(call, claim):
-        raise ClaimNotFound(app_id)
-    call.facts.application_id = app_id
-    call.facts.phase_before = call.facts.phase_after = claim.phase
-    return claim
+    return wf.load(call, call.require("applicationId"))
 
 
 def _person(call: Call, user_id: str | None) -> Person | None:
@@ -64,7 +58,7 @@ def _sources(call: Call, claim: Claim) -> DataSources:
         claim=claim, cnf_xml=cnfs[-1].xml if cnfs else NO_CNF, caller_side=call.who.side,
         today=wf.today(call),
         insurer_response_xml=responses[-1].xml if responses else None,
-        response_date=london_date(_aware(responses[-1].created_at)) if responses else None,
+        response_date=london_date(as_utc(responses[-1].created_at)) if responses else None,
         representative_name=_name(call, claim.cr_org_id),
         representative_branch=("001", _name(call, claim.cr_org_id, "001")),
         insurer_name=_name(call, claim.comp_org_id),
@@ -107,12 +101,8 @@ def search_claims(call: Call) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- notifications
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _notification(row: Notification) -> dict[str, Any]:
-    at = _aware(row.created_at)
+    at = as_utc(row.created_at)
     return {"applicationId": row.application_id,
             "formattedDate": at.astimezone(london()).strftime("%d/%m/%Y %H:%M:%S"),
             "notificationDateTime": at, "notificationGuid": row.guid,

@@ -153,9 +153,7 @@ def reject_claim_to_cr(call: Call) -> dict[str, Any]:
 
 def apply_article75(call: Call) -> dict[str, Any]:
     claim = wf.begin(call)
-    applied = call.fields.get("isArticle75")
-    if not isinstance(applied, bool):
-        raise InputInvalid("isArticle75 must be true or false", field="isArticle75")
+    applied = call.require_flag("isArticle75")
     transition = wf.resolve(call, claim, {"isArticle75": applied})
     claim.article75 = applied
     if applied:
@@ -227,9 +225,7 @@ def state_fraud(call: Call) -> dict[str, Any]:
 
 def set_stage1_payment(call: Call) -> dict[str, Any]:
     claim = wf.begin(call)
-    paid = call.fields.get("isStage1Paid")
-    if not isinstance(paid, bool):
-        raise InputInvalid("isStage1Paid must be true or false", field="isStage1Paid")
+    paid = call.require_flag("isStage1Paid")
     transition = wf.resolve(call, claim)
     claim.stage1_paid = paid
     wf.enter(call, claim, transition, call.env.calendar(call.uow))
@@ -260,14 +256,7 @@ def exit_process(call: Call) -> dict[str, Any]:
 
 
 def get_claims_status(call: Call) -> dict[str, Any]:
-    app_id = wf.normalise_application_id(call.require("applicationId"))
-    claim = call.uow.claims.get(app_id)
-    from gateway.errors import ClaimNotFound
-    from gateway.service.claims.visibility import can_see
-
-    if claim is None or not can_see(call, claim):
-        raise ClaimNotFound(app_id)
-    call.facts.application_id = app_id
+    claim = wf.load(call, call.require("applicationId"))
     return ok("Claim status", claimInfo=wf.claim_info(claim),
               gdprClaimDeleted=1 if claim.gdpr_deleted else 0)
 
