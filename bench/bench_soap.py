@@ -1,7 +1,10 @@
 """Throughput of getSystemProcessVersion through ``gateway serve`` (2 workers) against a bare WSGI
-app returning a fixed envelope under the same gunicorn settings. Prints both rates and the ratio.
+app returning a fixed envelope under the same gunicorn settings. Prints both rates and the ratio,
+and the rate of ``floor_app`` (only the database work every request needs, on the raw driver)
+to show how much of the gap is the database's.
 
-    python bench/bench_soap.py [--seconds 10] [--clients 4] [--database-url URL]
+    python bench/bench_soap.py [--seconds 10] [--clients 4]
+                               [--database-url postgresql+psycopg://postgres@127.0.0.1/test]
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_claims import databases
 
 ROOT = Path(__file__).resolve().parent.parent
 PATH = "/PIP.WSTK/PIPWSTK"
@@ -85,61 +90,59 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--database-url")
+    parser.add_argument("--database-url", help="a PostgreSQL server: the benchmark creates "
+                        "and drops its own database there")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="gw-bench-"))
-    url = args.database_url or f"sqlite:///{work / 'bench.db'}"
+    with databases(args.database_url, work) as (url, _unused):
+        return run(args, work, url)
+
+
+def run(args: argparse.Namespace, work: Path, url: str) -> int:
     env = {**os.environ, "GATEWAY_DATABASE_URL": url}
     gateway = [sys.executable, "-m", "gateway.cli"]
     subprocess.run([*gateway, "db", "upgrade"], env=env, check=True, capture_output=True)
     demo = subprocess.run([*gateway, "demo", "--json"], env=env, check=True, capture_output=True)
     creds = next(c for c in json.loads(demo.stdout)["a2a"] if c["userAsID"] == "cr-rta-ch")
 
-    proc, port = start(
-        [*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"], work / "gateway.log", env
-    )
-    try:
-        body = (
-            f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
-            f'xmlns:t="http://wstk.pip.crif.com/"><soap:Body><t:getSystemProcessVersion>'
-            f"<accessToken>{token(port, creds)}</accessToken></t:getSystemProcessVersion>"
-            "</soap:Body></soap:Envelope>"
-        ).encode()
-        load(port, body, 1, args.clients)  # warm-up
-        gw_rate, gw_errors = load(port, body, args.seconds, args.clients)
-    finally:
-        proc.terminate()
-        proc.wait()
-    proc, port = start(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            "127.0.0.1:0",
-            "--workers",
-            "2",
-            "--worker-class",
-            "sync",
-            "--chdir",
-            str(ROOT / "bench"),
-            "bare_app:app",
-        ],
-        work / "bare.log",
-        env,
-    )
-    try:
-        load(port, body, 1, args.clients)
-        bare_rate, _ = load(port, body, args.seconds, args.clients)
-    finally:
-        proc.terminate()
-        proc.wait()
-    print(
-        f"getSystemProcessVersion via gateway serve (2 workers, {url.split(':')[0]}): "
-        f"{gw_rate:8.1f} req/s ({gw_errors} errors)"
-    )
+    body = b""
+
+    def measure(cmd: list[str], log: str, server_env: dict[str, str]) -> tuple[float, int]:
+        nonlocal body
+        proc, port = start(cmd, work / log, server_env)
+        try:
+            if not body:
+                body = (
+                    f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
+                    f'xmlns:t="http://wstk.pip.crif.com/"><soap:Body><t:getSystemProcessVersion>'
+                    f"<accessToken>{token(port, creds)}</accessToken></t:getSystemProcessVersion>"
+                    "</soap:Body></soap:Envelope>"
+                ).encode()
+            load(port, body, 1, args.clients)  # warm-up
+            return load(port, body, args.seconds, args.clients)
+        finally:
+            proc.terminate()
+            proc.wait()
+
+    def gunicorn(app: str) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2",
+                "--worker-class", "sync", "--chdir", str(ROOT / "bench"), app]
+
+    gw_rate, gw_errors = measure([*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"],
+                                 "gateway.log", env)
+    floor_rate, floor_errors = measure(gunicorn("floor_app:app"), "floor.log",
+                                       {**env, "FLOOR_DATABASE_URL": url})
+    bare_rate, _ = measure(gunicorn("bare_app:app"), "bare.log", env)
+    kind = url.split(":")[0]
+    print(f"getSystemProcessVersion via gateway serve (2 workers, {kind}): "
+          f"{gw_rate:8.1f} req/s ({gw_errors} errors)")
+    print(f"floor app (token SELECT + journal INSERTs, raw driver):   {floor_rate:8.1f} req/s "
+          f"({floor_errors} errors)")
     print(f"bare WSGI app, same gunicorn settings:                  {bare_rate:8.1f} req/s")
     print(f"ratio gateway/bare: {gw_rate / bare_rate:.1%} (target >= 60%)")
+    print(f"ratio floor/bare:   {floor_rate / bare_rate:.1%} (the most any gateway that journals "
+          f"every request in its own transaction can reach here)")
+    print(f"ratio gateway/floor: {gw_rate / floor_rate:.1%}")
     return 0
 
 

@@ -1,6 +1,6 @@
 """``make bench``: every benchmark of bench/, one after the other, printing their figures.
 
-The claims benchmark runs on SQLite and, when it answers, on the PostgreSQL server of
+The SOAP and claims benchmarks run on SQLite and, when it answers, on the PostgreSQL server of
 ``GATEWAY_BENCH_POSTGRES_URL`` (default 127.0.0.1:5432, database test; a scratch database is
 created and dropped there).
 """
@@ -28,9 +28,11 @@ def run(script: str, *args: str) -> None:
 
 
 run("bench_soap.py")
+if postgres_answers():
+    run("bench_soap.py", "--database-url", PG)
 run("bench_validate.py")
 run("bench_claims.py")
 if postgres_answers():
     run("bench_claims.py", "--database-url", PG)
 else:
-    print("== bench_claims.py on PostgreSQL skipped: no server at " + PG, flush=True)
+    print("== PostgreSQL benchmarks skipped: no server at " + PG, flush=True)

@@ -12,6 +12,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -23,7 +24,7 @@ from gateway.domain.services import Side
 from gateway.errors import AuthRefusal, Refusal
 from gateway.service.clock import as_utc
 from gateway.service.unit_of_work import UnitOfWork
-from gateway.store.models import Organisation, Token, TokenFamily, User
+from gateway.store.models import Token, TokenFamily, User
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,41 @@ class TokenPair:
 def token_hash(token: str) -> str:
     # Tokens carry 256 random bits: a fast hash is enough, unlike passwords.
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Account(Protocol):
+    """What the account checks read of a user: an ORM ``User`` or the token check's plain
+    ``AccountView``."""
+
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def organisation_id(self) -> str: ...
+    @property
+    def branch_id(self) -> str | None: ...
+    @property
+    def profiles(self) -> str: ...
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def password_expires_at(self) -> datetime | None: ...
+    @property
+    def locked_until(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def account_expires_at(self) -> datetime | None: ...
+    @property
+    def last_auth_at(self) -> datetime | None: ...
+
+
+class OrganisationState(Protocol):
+    @property
+    def organisation_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -112,7 +148,8 @@ class Authenticator:
             return True
         return False
 
-    def _check_account(self, user: User, now: datetime, *, password_must_be_current: bool) -> None:
+    def _check_account(self, user: Account, now: datetime, *,
+                       password_must_be_current: bool) -> None:
         if not user.enabled:
             raise AuthRefusal(key="AUTH_ACCOUNT_DISABLED")
         if self.inactive(user, now):
@@ -125,7 +162,7 @@ class Authenticator:
         if password_must_be_current and pw_expires is not None and pw_expires <= now:
             raise AuthRefusal(key="AUTH_PASSWORD_EXPIRED")
 
-    def inactive(self, user: User, now: datetime) -> bool:
+    def inactive(self, user: Account, now: datetime) -> bool:
         """security.md 2.1: an account unused for 90 days counts as disabled until an
         administrator enables it again (``gateway admin user-enable``)."""
         last = _aware(user.last_auth_at) or _aware(user.created_at)
@@ -140,10 +177,11 @@ class Authenticator:
         org = uow.organisations.get(as_user.organisation_id) if as_user is not None else None
         self._check_as_user(a2a, as_user, org, now)
         assert as_user is not None and org is not None
-        _touch(as_user, now)
+        _touch(uow, as_user, now)
         return _caller(a2a, as_user, org)
 
-    def _check_as_user(self, a2a: User, as_user: User | None, org: Organisation | None,
+    def _check_as_user(self, a2a: Account, as_user: Account | None,
+                       org: OrganisationState | None,
                        now: datetime) -> None:
         if as_user is None or as_user.organisation_id != a2a.organisation_id:
             raise AuthRefusal("asUser unknown or of another organisation",
@@ -171,7 +209,7 @@ class Authenticator:
         if self.settings.require_client_id and not client_id:
             raise AuthRefusal("a registered clientID is required", key="AUTH_LOGIN_FAILED")
         caller = self._as_user(uow, user, as_user_id, now)
-        _touch(user, now)
+        _touch(uow, user, now)
         live = uow.tokens.live_families(user.user_id, as_user_id)
         for family in live[: max(0, len(live) - self.settings.max_token_families + 1)]:
             uow.tokens.revoke_family(family.family_id, now)
@@ -247,33 +285,33 @@ class Authenticator:
         row = uow.tokens.access_row(token_hash(access_token)) if access_token else None
         if row is None:
             raise AuthRefusal(key="AUTH_TOKEN_INVALID")
-        kind, expires_at, family_id, client_id, revoked_at, user, as_user, org = row
-        if kind != "access" or revoked_at is not None:
+        if row.kind != "access" or row.revoked_at is not None:
             raise AuthRefusal(key="AUTH_TOKEN_INVALID")
-        expires = _aware(expires_at)
+        expires = _aware(row.expires_at)
         if expires is None or expires <= now:
             raise AuthRefusal(key="AUTH_TOKEN_EXPIRED")
+        user, as_user = row.user, row.as_user
         try:
             self._check_account(user, now, password_must_be_current=True)
             locked = _aware(user.locked_until)
             if locked is not None and locked > now:
                 raise AuthRefusal(key="AUTH_ACCOUNT_LOCKED")
-            self._check_as_user(user, as_user, org, now)
+            self._check_as_user(user, as_user, row.organisation, now)
         except AuthRefusal as exc:
             raise AuthRefusal(f"account no longer valid ({exc.key})",
                               key="AUTH_TOKEN_INVALID") from None
-        _touch(as_user, now)
-        caller = _caller(user, as_user, org)
+        _touch(uow, as_user, now)
+        caller = _caller(user, as_user, row.organisation)
         return Caller(caller.user_id, caller.as_user_id, caller.organisation_id,
                       caller.organisation_kind, caller.branch_id, caller.profiles,
-                      client_id, family_id)
+                      row.client_id, row.family_id)
 
     def authenticate_legacy(self, uow: UnitOfWork, username: str, as_user_id: str,
                             password: str, now: datetime) -> Caller:
         user = self._check_password(uow, username, password, now)
         self._a2a_user(user)
         self._check_account(user, now, password_must_be_current=True)
-        _touch(user, now)
+        _touch(uow, user, now)
         return self._as_user(uow, user, as_user_id, now)
 
     def _issue(self, uow: UnitOfWork, family_id: str, now: datetime) -> TokenPair:
@@ -288,15 +326,16 @@ class Authenticator:
                          family_id)
 
 
-def _touch(user: User, now: datetime) -> None:
+def _touch(uow: UnitOfWork, user: Account, now: datetime) -> None:
     # Inactivity is counted in days (security.md 2.1): record activity at most hourly, so a read
-    # does not write the user row on every request.
+    # does not write the user row on every request. A read-only request writes it with its
+    # journal entry.
     last = _aware(user.last_auth_at)
     if last is None or now - last > timedelta(hours=1):
-        user.last_auth_at = now
+        uow.write_later(lambda: uow.users.touch(user.user_id, now))
 
 
-def _caller(a2a: User, as_user: User, org: Organisation) -> Caller:
+def _caller(a2a: Account, as_user: Account, org: OrganisationState) -> Caller:
     return Caller(
         user_id=a2a.user_id,
         as_user_id=as_user.user_id,

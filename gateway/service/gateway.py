@@ -118,6 +118,9 @@ class OperationSpec:
 
     handler: Handler
     side: Side | None = None  # CR-only or COMP-only operations
+    #: The operation only reads: its request reads without queueing behind writers and writes
+    #: only its journal entry (``UnitOfWork.reads_first``).
+    reads_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,12 +153,16 @@ class GatewayService:
         started = time.perf_counter()
         now = self.clock.now()
         facts = JournalFacts()
+        spec = self.operations.get(req.operation)
+        # Token-era reads only: a legacy userAuth check writes the user row (failure counter).
+        reads_first = spec is not None and spec.reads_only and req.era == "token"
         try:
-            with self.database.unit_of_work() as uow:
+            with self.database.unit_of_work(reads_first=reads_first) as uow:
                 call = Call(req.operation, req.service, {}, uow, now, self.settings,
                             self.auth, facts=facts, env=self.env)
                 result = self._run(call, req)
                 body = encode(result)
+                uow.start_writing()
                 self._journal(uow, req, facts, "Ok", None, None, started, len(body), now)
                 uow.commit()
                 return body

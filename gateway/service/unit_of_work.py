@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.store.db import WriterLock
+from gateway.store.db import SNAPSHOT_OPTION, WriterLock
 from gateway.store.repositories import (
     CalendarRepository,
     ClaimRepository,
@@ -24,15 +25,33 @@ class UnitOfWork:
     """Opens a session and its repositories; ``commit()`` makes the work durable.
 
     Leaving the ``with`` block without ``commit()`` (an exception, a refusal) rolls everything back.
+
+    A unit of work that ``reads_first`` serves a read-only operation: it reads from a snapshot
+    without queueing for the SQLite writer lock, and only ``start_writing()`` (for the journal
+    entry and the writes deferred with ``write_later``) takes the lock. On PostgreSQL both parts
+    are one transaction; on SQLite the read snapshot ends before the write transaction begins,
+    which changes nothing a read-only operation could observe.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], writer: WriterLock) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], writer: WriterLock,
+                 read_factory: sessionmaker[Session] | None = None) -> None:
         self._factory = session_factory
         self._writer = writer
+        self._read_factory = read_factory  # None: write from the start
+        self._deferred: list[Callable[[], None]] = []
+        self._locked = False
 
     def __enter__(self) -> UnitOfWork:
-        self._writer.__enter__()
-        self.session = self._factory()
+        if self._read_factory is None:
+            self._writer.__enter__()
+            self._locked = True
+            self._open(self._factory)
+        else:
+            self._open(self._read_factory)
+        return self
+
+    def _open(self, factory: sessionmaker[Session]) -> None:
+        self.session = factory()
         self.organisations = OrganisationRepository(self.session)
         self.users = UserRepository(self.session)
         self.tokens = TokenRepository(self.session)
@@ -40,7 +59,6 @@ class UnitOfWork:
         self.hospitals = HospitalRepository(self.session)
         self.claims = ClaimRepository(self.session)
         self.calendar = CalendarRepository(self.session)
-        return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -48,7 +66,34 @@ class UnitOfWork:
             self.session.rollback()
             self.session.close()
         finally:
-            self._writer.__exit__()
+            if self._locked:
+                self._locked = False
+                self._writer.__exit__()
+
+    def write_later(self, write: Callable[[], None]) -> None:
+        """Run ``write`` now, or, in a unit of work that reads first, when it starts writing."""
+        if self._read_factory is None:
+            write()
+        else:
+            self._deferred.append(write)
+
+    def start_writing(self) -> None:
+        """End the reading part: from here on the unit of work may write (see the class)."""
+        if self._read_factory is None:
+            return
+        session = self.session
+        if any(session.is_modified(o) for o in session.dirty) or session.new or session.deleted:
+            raise RuntimeError("a read-only operation changed objects; use write_later")
+        if self._writer.path is not None:  # SQLite: leave the snapshot, queue for the lock
+            session.commit()
+            self._writer.__enter__()
+            self._locked = True
+            # The next transaction begins deferred (this session's engine) but its first
+            # statement writes, under the lock: no snapshot to upgrade, as with BEGIN IMMEDIATE.
+        self._read_factory = None
+        deferred, self._deferred = self._deferred, []
+        for write in deferred:
+            write()
 
     def commit(self) -> None:
         self.session.commit()
@@ -67,10 +112,15 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite begins these with a plain BEGIN (a read snapshot), not BEGIN IMMEDIATE.
+        self.read_sessions = sessionmaker(engine.execution_options(**{SNAPSHOT_OPTION: True}),
+                                          expire_on_commit=False)
         self.writer = WriterLock(str(engine.url))
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.writer)
+    def unit_of_work(self, *, reads_first: bool = False) -> UnitOfWork:
+        """A unit of work; ``reads_first`` for read-only operations (see ``UnitOfWork``)."""
+        return UnitOfWork(self.sessions, self.writer,
+                          self.read_sessions if reads_first else None)
 
     def dispose(self) -> None:
         self.engine.dispose()

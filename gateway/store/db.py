@@ -11,6 +11,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
+#: Execution option of an engine whose SQLite transactions begin as read snapshots (plain BEGIN).
+SNAPSHOT_OPTION = "gateway_snapshot"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -36,7 +38,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # One writer at a time, decided at BEGIN: no lock upgrades that deadlock mid-request.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only unit of work reads from a snapshot and writes in a later transaction.
+            snapshot = conn.get_execution_options().get(SNAPSHOT_OPTION)
+            # Straight to the driver: this runs twice per request (read part, write part).
+            conn.connection.dbapi_connection.execute("BEGIN" if snapshot else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -29,20 +29,56 @@ from gateway.store.models import (
     User,
 )
 
-#: token kind, expiry, family id, client id, family revoked at, A2A user, asUser, organisation
-AccessRow = tuple[str, datetime, str, str | None, datetime | None, User, User, Organisation]
+
+class AccountView(NamedTuple):
+    """The columns of a user that an access-token check reads: plain values, no ORM instance,
+    because every authenticated request reads two of them."""
+
+    user_id: str
+    organisation_id: str
+    branch_id: str | None
+    profiles: str
+    enabled: bool
+    password_expires_at: datetime | None
+    locked_until: datetime | None
+    created_at: datetime
+    account_expires_at: datetime | None
+    last_auth_at: datetime | None
+
+
+class OrganisationView(NamedTuple):
+    organisation_id: str
+    kind: str
+    active: bool
+
+
+class AccessRow(NamedTuple):
+    """An access token with its family, both users and the asUser's organisation."""
+
+    kind: str
+    expires_at: datetime
+    family_id: str
+    client_id: str | None
+    revoked_at: datetime | None
+    user: AccountView
+    as_user: AccountView
+    organisation: OrganisationView
 
 
 def _access_query() -> Any:
     # Built once: aliases made per call would defeat SQLAlchemy's statement cache (hot path).
     a2a, as_user = aliased(User, name="a2a_user"), aliased(User, name="as_user")
+    org = Organisation
     return (
         select(Token.kind, Token.expires_at, TokenFamily.family_id, TokenFamily.client_id,
-               TokenFamily.revoked_at, a2a, as_user, Organisation)
+               TokenFamily.revoked_at,
+               *(getattr(a2a, name) for name in AccountView._fields),
+               *(getattr(as_user, name) for name in AccountView._fields),
+               *(getattr(org, name) for name in OrganisationView._fields))
         .join(TokenFamily, TokenFamily.family_id == Token.family_id)
         .join(a2a, a2a.user_id == TokenFamily.user_id)
         .join(as_user, as_user.user_id == TokenFamily.as_user_id)
-        .join(Organisation, Organisation.organisation_id == as_user.organisation_id)
+        .join(org, org.organisation_id == as_user.organisation_id)
         .where(Token.token_hash == bindparam("token_hash"))
     )
 
@@ -51,6 +87,9 @@ _ACCESS_QUERY = _access_query()
 # Table-level inserts skip the ORM's bulk-persistence bookkeeping: one row each, every request.
 _JOURNAL_INSERT = insert(JournalEntry.__table__)  # type: ignore[arg-type]
 _MESSAGE_INSERT = insert(StoredMessage.__table__)  # type: ignore[arg-type]
+_TOUCH = (update(User.__table__)  # type: ignore[arg-type]
+          .where(User.__table__.c.user_id == bindparam("touched_user"))
+          .values(last_auth_at=bindparam("touched_at")))
 
 
 class OrganisationRepository:
@@ -183,6 +222,10 @@ class UserRepository:
             .limit(limit)
         ).all()
 
+    def touch(self, user_id: str, at: datetime) -> None:
+        """Record a successful authentication (the inactivity rule of security.md 2.1)."""
+        self.session.connection().execute(_TOUCH, {"touched_user": user_id, "touched_at": at})
+
     def add_history(self, user_id: str, password_hash: str, at: datetime) -> None:
         self.session.add(PasswordHistory(user_id=user_id, password_hash=password_hash, set_at=at))
 
@@ -201,8 +244,15 @@ class TokenRepository:
     def access_row(self, token_hash: str) -> AccessRow | None:
         """Everything an access-token check needs, in one query: token, family, both users and
         the asUser's organisation (None when the token is unknown)."""
-        row = self.session.execute(_ACCESS_QUERY, {"token_hash": token_hash}).first()
-        return None if row is None else cast(AccessRow, tuple(row))
+        row = self.session.connection().execute(_ACCESS_QUERY, {"token_hash": token_hash}).first()
+        if row is None:
+            return None
+        width = len(AccountView._fields)
+        kind, expires_at, family_id, client_id, revoked_at = row[:5]
+        return AccessRow(kind, expires_at, family_id, client_id, revoked_at,
+                         AccountView(*row[5:5 + width]),
+                         AccountView(*row[5 + width:5 + 2 * width]),
+                         OrganisationView(*row[5 + 2 * width:]))
 
     def find(self, token_hash: str) -> tuple[Token, TokenFamily] | None:
         row = self.session.execute(
@@ -256,8 +306,9 @@ class JournalRepository:
 
     def append(self, entry: dict[str, object], message: dict[str, object]) -> None:
         """Append a journal entry and its stored message (Core inserts: this is the hot path)."""
-        self.session.execute(_JOURNAL_INSERT, [entry])
-        self.session.execute(_MESSAGE_INSERT, [message])
+        conn = self.session.connection()
+        conn.execute(_JOURNAL_INSERT, entry)
+        conn.execute(_MESSAGE_INSERT, message)
 
     def message(self, correlation_id: str) -> StoredMessage | None:
         return self.session.get(StoredMessage, correlation_id)

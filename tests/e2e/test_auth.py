@@ -9,6 +9,7 @@ import pytest
 import zeep
 from sqlalchemy import select
 
+from gateway.service.clock import as_utc
 from gateway.store.models import JournalEntry, StoredMessage, User
 from tests.conftest import LiveServer, MovableClock
 from tests.wire import ELPL_NS, ELPL_PATH, envelope, get_token, post
@@ -149,6 +150,30 @@ def test_ninety_days_without_authentication_disable_the_account(
         uow.commit()
     expired = get_token(live.url, *CR).result()
     assert expired["details"].startswith("AUTH_PASSWORD_EXPIRED")
+
+
+def test_a_token_read_records_the_asusers_activity_hourly(live: LiveServer,
+                                                          clock: MovableClock) -> None:
+    token = _token(live)["accessToken"]
+    long_ago = clock.now() - timedelta(hours=2)
+    with live.components.database.unit_of_work() as uow:
+        user = uow.users.get("cr-rta-ch")
+        assert user is not None
+        user.last_auth_at = long_ago
+        uow.commit()
+    clock.advance(60)
+    assert _call(live, "getSystemProcessVersion", token)["code"] == "Ok"
+    with live.components.database.unit_of_work() as uow:
+        user = uow.users.get("cr-rta-ch")
+        assert user is not None and user.last_auth_at is not None
+        touched = as_utc(user.last_auth_at)
+    assert timedelta(0) <= clock.now() - touched < timedelta(seconds=30)
+    clock.advance(60)  # within the hour: the row is not written again
+    assert _call(live, "getSystemProcessVersion", token)["code"] == "Ok"
+    with live.components.database.unit_of_work() as uow:
+        user = uow.users.get("cr-rta-ch")
+        assert user is not None and user.last_auth_at is not None
+        assert as_utc(user.last_auth_at) == touched
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(live: LiveServer) -> None:

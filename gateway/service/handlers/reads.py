@@ -125,9 +125,9 @@ def remove_notification(call: Call) -> dict[str, Any]:
 
 
 OPERATIONS: dict[str, OperationSpec] = {
-    "getClaim": OperationSpec(get_claim),
-    "getClaimsList": OperationSpec(get_claims_list),
-    "searchClaims": OperationSpec(search_claims),
-    "getNotificationsList": OperationSpec(get_notifications_list),
+    "getClaim": OperationSpec(get_claim, reads_only=True),
+    "getClaimsList": OperationSpec(get_claims_list, reads_only=True),
+    "searchClaims": OperationSpec(search_claims, reads_only=True),
+    "getNotificationsList": OperationSpec(get_notifications_list, reads_only=True),
     "removeNotification": OperationSpec(remove_notification),
 }

@@ -116,12 +116,12 @@ def get_hospitals_list(call: Call) -> dict[str, Any]:
 
 
 OPERATIONS = {
-    "getSystemProcessVersion": OperationSpec(get_system_process_version),
-    "getBranchesList": OperationSpec(get_branches_list),
-    "getMyUsersList": OperationSpec(get_my_users_list),
-    "getOrganisation": OperationSpec(get_organisation),
-    "searchCompensators": OperationSpec(search_compensators, side=Side.CR),
+    "getSystemProcessVersion": OperationSpec(get_system_process_version, reads_only=True),
+    "getBranchesList": OperationSpec(get_branches_list, reads_only=True),
+    "getMyUsersList": OperationSpec(get_my_users_list, reads_only=True),
+    "getOrganisation": OperationSpec(get_organisation, reads_only=True),
+    "searchCompensators": OperationSpec(search_compensators, side=Side.CR, reads_only=True),
     "searchCompensatorsByInsurerIndex": OperationSpec(search_compensators_by_insurer_index,
-                                                      side=Side.CR),
-    "getHospitalsList": OperationSpec(get_hospitals_list),
+                                                      side=Side.CR, reads_only=True),
+    "getHospitalsList": OperationSpec(get_hospitals_list, reads_only=True),
 }

@@ -278,6 +278,6 @@ OPERATIONS = {
     "setStage1Payment": OperationSpec(set_stage1_payment, side=Side.CR),
     "exitProcess": OperationSpec(exit_process),
     "acknowledgeExitProcess": OperationSpec(acknowledge),
-    "getClaimsStatus": OperationSpec(get_claims_status),
+    "getClaimsStatus": OperationSpec(get_claims_status, reads_only=True),
     **{name: OperationSpec(acknowledge, side=Side.CR) for name in _ACKNOWLEDGEMENTS},
 }

@@ -1,0 +1,95 @@
+"""The unit of work of a read-only request: it reads without queueing behind SQLite writers,
+writes its deferred writes only when it starts writing, and refuses ORM changes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from gateway.service.unit_of_work import Database
+from gateway.store.db import WriterLock, make_engine, upgrade
+from gateway.store.models import Organisation, User
+
+
+def _database(url: str) -> Database:
+    upgrade(url)
+    database = Database(make_engine(url))
+    with database.unit_of_work() as uow:
+        uow.organisations.add(Organisation(organisation_id="CR1", kind="CR", name="Firm",
+                                           created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+        uow.flush()
+        uow.users.add(User(user_id="u1", organisation_id="CR1", first_name="A", surname="B",
+                           profiles="A2A", created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+        uow.commit()
+    return database
+
+
+def _last_auth(database: Database) -> datetime | None:
+    with database.engine.connect() as conn:
+        return conn.execute(select(User.last_auth_at).where(User.user_id == "u1")).scalar_one()
+
+
+def test_reads_do_not_wait_for_a_writer_but_the_journal_part_does(sqlite_url: str) -> None:
+    database = _database(sqlite_url)
+    other = WriterLock(sqlite_url)  # another open file: another process, as far as flock knows
+    other.__enter__()
+    read, writing, wrote = threading.Event(), threading.Event(), threading.Event()
+
+    def request() -> None:
+        with database.unit_of_work(reads_first=True) as uow:
+            assert uow.users.get("u1") is not None
+            read.set()
+            writing.set()
+            uow.start_writing()
+            uow.users.touch("u1", datetime(2026, 2, 1, tzinfo=UTC))
+            uow.commit()
+            wrote.set()
+
+    worker = threading.Thread(target=request)
+    worker.start()
+    try:
+        assert read.wait(5), "the read part queued behind the writer lock"
+        assert writing.wait(5)
+        assert not wrote.wait(0.3), "wrote while another writer held the lock"
+    finally:
+        other.__exit__()
+        other.close()
+    assert wrote.wait(5)
+    worker.join(5)
+    assert _last_auth(database) is not None
+    database.dispose()
+
+
+def test_writes_made_later_wait_for_start_writing(database_url: str) -> None:
+    database = _database(database_url)
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    with database.unit_of_work(reads_first=True) as uow:
+        uow.write_later(lambda: uow.users.touch("u1", at))
+        assert _last_auth(database) is None  # nothing written yet
+        uow.start_writing()
+        uow.commit()
+    stored = _last_auth(database)
+    assert stored is not None and stored.replace(tzinfo=UTC) == at
+    with database.unit_of_work() as uow:  # a writing unit of work runs them at once
+        uow.write_later(lambda: uow.users.touch("u1", at + timedelta(hours=2)))
+        uow.commit()
+    stored = _last_auth(database)
+    assert stored is not None and stored.replace(tzinfo=UTC) == at + timedelta(hours=2)
+    database.dispose()
+
+
+def test_a_read_only_unit_refuses_orm_changes(database_url: str) -> None:
+    database = _database(database_url)
+    with database.unit_of_work(reads_first=True) as uow:
+        user = uow.users.get("u1")
+        assert user is not None
+        user.first_name = "Changed"
+        with pytest.raises(RuntimeError, match="write_later"):
+            uow.start_writing()
+    with database.unit_of_work() as uow:
+        user = uow.users.get("u1")
+        assert user is not None and user.first_name == "A"
+    database.dispose()
