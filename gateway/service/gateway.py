@@ -153,9 +153,11 @@ class GatewayService:
         started = time.perf_counter()
         now = self.clock.now()
         facts = JournalFacts()
-        spec = self.operations.get(req.operation)
-        # Token-era reads only: a legacy userAuth check writes the user row (failure counter).
-        reads_first = spec is not None and spec.reads_only and req.era == "token"
+        # Token-era requests authenticate from a read snapshot; a read-only operation goes on
+        # reading until its journal entry, any other starts writing once it knows who calls
+        # (_run). A legacy userAuth check writes the user row (failure counter): it writes from
+        # the start, as the token operations themselves do.
+        reads_first = req.era == "token" and req.operation not in AUTH_OPERATIONS
         try:
             with self.database.unit_of_work(reads_first=reads_first) as uow:
                 call = Call(req.operation, req.service, {}, uow, now, self.settings,
@@ -209,6 +211,8 @@ class GatewayService:
             raise OperationNotAvailable(req.operation, operation=req.operation)
         if spec.side is not None and call.caller is not None and call.caller.side != spec.side:
             raise ProfileNotAllowed(f"{req.operation} is for {spec.side.value} organisations")
+        if not spec.reads_only:
+            call.uow.start_writing()  # the handler's reads and writes are one transaction
         return spec.handler(call)
 
     def _authenticate(self, call: Call, req: ServiceRequest) -> Caller:

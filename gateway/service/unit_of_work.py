@@ -26,16 +26,19 @@ class UnitOfWork:
 
     Leaving the ``with`` block without ``commit()`` (an exception, a refusal) rolls everything back.
 
-    A unit of work that ``reads_first`` serves a read-only operation: it reads from a snapshot
-    without queueing for the SQLite writer lock, and only ``start_writing()`` (for the journal
-    entry and the writes deferred with ``write_later``) takes the lock. On PostgreSQL both parts
-    are one transaction; on SQLite the read snapshot ends before the write transaction begins,
-    which changes nothing a read-only operation could observe.
+    A unit of work that ``reads_first`` begins as a read snapshot that does not queue for the
+    SQLite writer lock: a request authenticates there, and a read-only operation reads there.
+    ``start_writing()`` takes the lock (for a writing operation's handler, or for a read-only
+    operation's journal entry) and runs the writes deferred with ``write_later``. On PostgreSQL
+    both parts are one transaction; on SQLite the snapshot ends and an IMMEDIATE transaction
+    begins, so whatever the handler reads and writes is still one transaction.
     """
 
     def __init__(self, session_factory: sessionmaker[Session], writer: WriterLock,
-                 read_factory: sessionmaker[Session] | None = None) -> None:
+                 read_factory: sessionmaker[Session] | None = None,
+                 write_bind: Engine | None = None) -> None:
         self._factory = session_factory
+        self._write_bind = write_bind
         self._writer = writer
         self._read_factory = read_factory  # None: write from the start
         self._deferred: list[Callable[[], None]] = []
@@ -88,8 +91,7 @@ class UnitOfWork:
             session.commit()
             self._writer.__enter__()
             self._locked = True
-            # The next transaction begins deferred (this session's engine) but its first
-            # statement writes, under the lock: no snapshot to upgrade, as with BEGIN IMMEDIATE.
+            session.bind = self._write_bind  # the next transaction begins IMMEDIATE
         self._read_factory = None
         deferred, self._deferred = self._deferred, []
         for write in deferred:
@@ -120,7 +122,7 @@ class Database:
     def unit_of_work(self, *, reads_first: bool = False) -> UnitOfWork:
         """A unit of work; ``reads_first`` for read-only operations (see ``UnitOfWork``)."""
         return UnitOfWork(self.sessions, self.writer,
-                          self.read_sessions if reads_first else None)
+                          self.read_sessions if reads_first else None, self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

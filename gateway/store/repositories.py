@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from gateway.store.models import (
@@ -87,6 +86,27 @@ _ACCESS_QUERY = _access_query()
 # Table-level inserts skip the ORM's bulk-persistence bookkeeping: one row each, every request.
 _JOURNAL_INSERT = insert(JournalEntry.__table__)  # type: ignore[arg-type]
 _MESSAGE_INSERT = insert(StoredMessage.__table__)  # type: ignore[arg-type]
+_users, _claims = User.__table__, Claim.__table__
+_REACHABLE = (select(_users.c.user_id, _users.c.profiles, _users.c.branch_id)
+              .where(_users.c.organisation_id == bindparam("organisation"),
+                     _users.c.enabled.is_(True))
+              .order_by(_users.c.user_id))
+_HOLIDAYS = select(BankHoliday.__table__.c.day, BankHoliday.__table__.c.title).order_by(
+    BankHoliday.__table__.c.day)
+_REFERENCE_IN_USE = (select(_claims.c.id)
+                     .where(_claims.c.service == bindparam("service"),
+                            _claims.c.cr_org_id == bindparam("cr_org"),
+                            _claims.c.cr_reference_key == bindparam("reference"),
+                            _claims.c.ended.is_(False),
+                            _claims.c.id != bindparam("except_claim"))
+                     .limit(1))
+_orgs = Organisation.__table__
+_ORGANISATION_SUMMARY = select(
+    _orgs.c.organisation_id, _orgs.c.kind, _orgs.c.name, _orgs.c.active, _orgs.c.rta_enabled,
+    _orgs.c.elpl_enabled, _orgs.c.compensator_type,
+).where(_orgs.c.organisation_id == bindparam("organisation"))
+_NEXT_CLAIM_ID = select(func.coalesce(func.max(_claims.c.id), 0) + 1)
+_NEXT_CLAIM_ID_PG = text("SELECT nextval(pg_get_serial_sequence('claims', 'id'))")
 _TOUCH = (update(User.__table__)  # type: ignore[arg-type]
           .where(User.__table__.c.user_id == bindparam("touched_user"))
           .values(last_auth_at=bindparam("touched_at")))
@@ -98,6 +118,12 @@ class OrganisationRepository:
 
     def get(self, organisation_id: str) -> Organisation | None:
         return self.session.get(Organisation, organisation_id)
+
+    def summary(self, organisation_id: str) -> Any:
+        """(organisation_id, kind, name, active, rta_enabled, elpl_enabled, compensator_type)
+        as a plain row, or None: what a workflow step reads of a party."""
+        return self.session.connection().execute(
+            _ORGANISATION_SUMMARY, {"organisation": organisation_id}).first()
 
     def add(self, organisation: Organisation) -> None:
         self.session.add(organisation)
@@ -205,6 +231,12 @@ class UserRepository:
 
     def add(self, user: User) -> None:
         self.session.add(user)
+
+    def reachable_of(self, organisation_id: str) -> Sequence[Any]:
+        """The enabled users of an organisation as rows of (user_id, profiles, branch_id): who
+        may receive a claim's notification (plain rows: every workflow step asks)."""
+        return self.session.connection().execute(
+            _REACHABLE, {"organisation": organisation_id}).all()
 
     def of_organisation(self, organisation_id: str) -> Sequence[User]:
         return self.session.scalars(
@@ -381,12 +413,15 @@ class ClaimRepository:
         self.session = session
 
     def add(self, claim: Claim) -> None:
-        """Insert ``claim`` and give it the next applicationId (its row id, 16 digits)."""
-        claim.application_id = f"P{uuid.uuid4().hex[:15]}"  # placeholder until the id is known
-        self.session.add(claim)
-        self.session.flush()
+        """Add ``claim`` with the next id and its applicationId (the id, 16 digits), known at
+        once: its packs, timers and notifications go in with it, in one flush."""
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql":  # a sequence: no lock held until commit
+            claim.id = conn.execute(_NEXT_CLAIM_ID_PG).scalar_one()
+        else:  # SQLite: this transaction began IMMEDIATE, it is the only writer
+            claim.id = conn.execute(_NEXT_CLAIM_ID).scalar_one()
         claim.application_id = f"{claim.id:016d}"
-        self.session.flush()
+        self.session.add(claim)
 
     def get(self, application_id: str) -> Claim | None:
         return self.session.scalars(
@@ -404,12 +439,10 @@ class ClaimRepository:
 
     def reference_in_use(self, service: str, cr_org_id: str, reference: str,
                          except_claim: int | None = None) -> bool:
-        query = select(Claim.id).where(
-            Claim.service == service, Claim.cr_org_id == cr_org_id,
-            Claim.cr_reference_key == reference.lower(), Claim.ended.is_(False))
-        if except_claim is not None:
-            query = query.where(Claim.id != except_claim)
-        return self.session.scalars(query.limit(1)).first() is not None
+        found = self.session.connection().execute(_REFERENCE_IN_USE, {
+            "service": service, "cr_org": cr_org_id, "reference": reference.lower(),
+            "except_claim": -1 if except_claim is None else except_claim}).first()
+        return found is not None
 
     def add_pack(self, pack: ClaimPack) -> None:
         self.session.add(pack)
@@ -461,8 +494,10 @@ class ClaimRepository:
                                        Notification.guid == guid))
         return bool(getattr(result, "rowcount", 0))
 
-    def holidays(self) -> Sequence[BankHoliday]:
-        return self.session.scalars(select(BankHoliday).order_by(BankHoliday.day)).all()
+    def holidays(self) -> tuple[tuple[date, str], ...]:
+        """Every (day, title) of the bank-holiday table, in order."""
+        return tuple((day, title) for day, title in
+                     self.session.connection().execute(_HOLIDAYS).all())
 
 
 class CalendarRepository:

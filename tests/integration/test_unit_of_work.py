@@ -1,14 +1,17 @@
-"""The unit of work of a read-only request: it reads without queueing behind SQLite writers,
-writes its deferred writes only when it starts writing, and refuses ORM changes."""
+"""The unit of work of a request that reads first: it reads without queueing behind SQLite
+writers, writes its deferred writes only when it starts writing, and refuses ORM changes. And
+the business calendar read in a unit of work follows its table at once."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from gateway.service.claims.calendar_store import calendar_from_store
 from gateway.service.unit_of_work import Database
 from gateway.store.db import WriterLock, make_engine, upgrade
 from gateway.store.models import Organisation, User
@@ -92,4 +95,36 @@ def test_a_read_only_unit_refuses_orm_changes(database_url: str) -> None:
     with database.unit_of_work() as uow:
         user = uow.users.get("u1")
         assert user is not None and user.first_name == "A"
+    database.dispose()
+
+
+def test_the_business_calendar_follows_its_table_at_once(database_url: str) -> None:
+    database = _database(database_url)
+    extra = date(2031, 3, 12)  # a Wednesday
+    with database.unit_of_work() as uow:
+        before = calendar_from_store(uow)
+        assert calendar_from_store(uow) is before  # built once per table content
+        uow.calendar.put(extra, "Extra bank holiday")
+        uow.flush()
+        after = calendar_from_store(uow)
+        uow.commit()
+    assert before.is_business_day(extra)
+    assert not after.is_business_day(extra) and after.holiday_name(extra) == "Extra bank holiday"
+    assert after.add_business_days(date(2031, 3, 11), 1) == date(2031, 3, 13)
+    database.dispose()
+
+
+def test_once_writing_a_sqlite_unit_holds_the_write_lock_from_its_first_read(
+        sqlite_url: str) -> None:
+    database = _database(sqlite_url)
+    other = sqlite3.connect(sqlite_url.split("///", 1)[1], timeout=0, isolation_level=None)
+    with database.unit_of_work(reads_first=True) as uow:
+        uow.session.execute(select(User.user_id)).all()  # a snapshot: writers go on
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        uow.start_writing()
+        uow.session.execute(select(User.user_id)).all()  # the handler's first read: IMMEDIATE
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.close()
     database.dispose()

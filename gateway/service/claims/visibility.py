@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from gateway.domain.profiles import has_claims_profile, parse_profiles, role_in
 from gateway.domain.services import Service, Side
-from gateway.store.models import Claim, User
+from gateway.store.models import Claim
 
 if TYPE_CHECKING:
     from gateway.service.gateway import Call
@@ -39,14 +39,14 @@ def can_see(call: Call, claim: Claim) -> bool:
     return compensator_scope(role_in(who.profiles, call.service), who.branch_id, claim)
 
 
-def _reaches(user: User, claim: Claim, side: Side) -> bool:
+def _reaches(profiles_text: str, branch_id: str | None, claim: Claim, side: Side) -> bool:
     service = Service(claim.service)
-    profiles = parse_profiles(user.profiles)
-    if not user.enabled or not has_claims_profile(profiles, side, service):
+    profiles = parse_profiles(profiles_text)
+    if not has_claims_profile(profiles, side, service):
         return False
     if side is Side.CR:
         return True
-    return compensator_scope(role_in(profiles, service), user.branch_id, claim)
+    return compensator_scope(role_in(profiles, service), branch_id, claim)
 
 
 def recipients(uow: UnitOfWork, claim: Claim, side: Side) -> list[str]:
@@ -55,4 +55,5 @@ def recipients(uow: UnitOfWork, claim: Claim, side: Side) -> list[str]:
     if allocated:
         return [allocated]
     org_id = claim.cr_org_id if side is Side.CR else claim.comp_org_id
-    return [u.user_id for u in uow.users.of_organisation(org_id) if _reaches(u, claim, side)]
+    return [user_id for user_id, profiles, branch_id in uow.users.reachable_of(org_id)
+            if _reaches(profiles, branch_id, claim, side)]

@@ -30,7 +30,7 @@ def _rule_context(call: Call, claim: Claim | None) -> RuleContext:
     column = "rta_enabled" if service is Service.RTA else "elpl_enabled"
 
     def compensator(path: str) -> tuple[str, str] | None:
-        org = call.uow.organisations.get(path.strip().strip("/").split("/")[0])
+        org = call.uow.organisations.summary(path.strip().strip("/").split("/")[0])
         if org is None or org.kind != "COMP" or not org.active or not getattr(org, column):
             return None
         return org.organisation_id, org.compensator_type or ""
@@ -98,12 +98,12 @@ def add_claim(call: Call) -> dict[str, Any]:
                   created_at=call.now, updated_at=call.now, ended=False, gdpr_deleted=False)
     calendar = call.env.calendar(call.uow)
     _apply_cnf(call, claim, validated, sent, calendar)
+    cr_org = call.uow.organisations.summary(claim.cr_org_id)
     call.uow.claims.add(claim)
     _store_pack(call, claim, Pack.CNF, text, first=True)
     wf.arm(call, claim, wf.deadline_on_entry(claim, calendar), calendar, new=True)
     call.facts.application_id = claim.application_id
     call.facts.phase_after, call.facts.guid_after = claim.phase, claim.guid
-    cr_org = call.uow.organisations.get(claim.cr_org_id)
     wf.notify(call, claim, Side.COMP,
               notices.claim_received(claim.application_id, cr_org.name if cr_org else "").text)
     return _answer(claim, "Claim submitted")
@@ -117,7 +117,7 @@ def resend_rejected_claim(call: Call) -> dict[str, Any]:
     _apply_cnf(call, claim, validated, wf.today(call), calendar)
     _store_pack(call, claim, Pack.CNF_RESEND, text)
     claim.deadline_rule = None  # deadlines restart from the resend (lifecycle.md 5.4)
-    cr_org = call.uow.organisations.get(claim.cr_org_id)
+    cr_org = call.uow.organisations.summary(claim.cr_org_id)
     wf.enter(call, claim, transition, calendar, notice=(
         Side.COMP, notices.claim_received(claim.application_id, cr_org.name if cr_org else "")
         .text))
