@@ -494,17 +494,17 @@ class ClaimRepository:
                                        Notification.guid == guid))
         return bool(getattr(result, "rowcount", 0))
 
-    def holidays(self) -> tuple[tuple[date, str], ...]:
-        """Every (day, title) of the bank-holiday table, in order."""
-        return tuple((day, title) for day, title in
-                     self.session.connection().execute(_HOLIDAYS).all())
-
 
 class CalendarRepository:
     """The administrator's bank-holiday table."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def holidays(self) -> tuple[tuple[date, str], ...]:
+        """Every (day, title) of the bank-holiday table, in order."""
+        return tuple((day, title) for day, title in
+                     self.session.connection().execute(_HOLIDAYS).all())
 
     def in_year(self, year: int | None = None) -> Sequence[BankHoliday]:
         query = select(BankHoliday).order_by(BankHoliday.day)

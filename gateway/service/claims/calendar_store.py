@@ -12,7 +12,7 @@ from gateway.service.unit_of_work import UnitOfWork
 
 def calendar_from_store(uow: UnitOfWork) -> BusinessCalendar:
     """The calendar of the table as it is in this transaction (an edit counts at once)."""
-    return _calendar(uow.claims.holidays())
+    return _calendar(uow.calendar.holidays())
 
 
 @lru_cache(maxsize=4)
