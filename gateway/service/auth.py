@@ -12,7 +12,6 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -24,7 +23,8 @@ from gateway.domain.services import Side
 from gateway.errors import AuthRefusal, Refusal
 from gateway.service.clock import as_utc
 from gateway.service.unit_of_work import UnitOfWork
-from gateway.store.models import Token, TokenFamily, User
+from gateway.store.models import Organisation, Token, TokenFamily, User
+from gateway.store.repositories import AccountView, OrganisationView
 
 
 @dataclass(frozen=True)
@@ -59,39 +59,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class Account(Protocol):
-    """What the account checks read of a user: an ORM ``User`` or the token check's plain
-    ``AccountView``."""
-
-    @property
-    def user_id(self) -> str: ...
-    @property
-    def organisation_id(self) -> str: ...
-    @property
-    def branch_id(self) -> str | None: ...
-    @property
-    def profiles(self) -> str: ...
-    @property
-    def enabled(self) -> bool: ...
-    @property
-    def password_expires_at(self) -> datetime | None: ...
-    @property
-    def locked_until(self) -> datetime | None: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def account_expires_at(self) -> datetime | None: ...
-    @property
-    def last_auth_at(self) -> datetime | None: ...
-
-
-class OrganisationState(Protocol):
-    @property
-    def organisation_id(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def active(self) -> bool: ...
+#: What the account checks read of a user: an ORM ``User``, or the token check's plain row.
+Account = User | AccountView
+OrganisationState = Organisation | OrganisationView
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -120,7 +120,7 @@ class Database:
         self.writer = WriterLock(str(engine.url))
 
     def unit_of_work(self, *, reads_first: bool = False) -> UnitOfWork:
-        """A unit of work; ``reads_first`` for read-only operations (see ``UnitOfWork``)."""
+        """A unit of work; ``reads_first`` to begin from a read snapshot (see ``UnitOfWork``)."""
         return UnitOfWork(self.sessions, self.writer,
                           self.read_sessions if reads_first else None, self.engine)
 
