@@ -83,6 +83,7 @@ class Call:
     caller: Caller | None = None
     facts: JournalFacts = field(default_factory=JournalFacts)
     env: Any = None  # gateway.service.claims.workflow.ClaimsEnvironment (schemas, calendar)
+    prepared: Any = None  # what the operation's ``prepare`` step returned
 
     def require(self, name: str) -> Any:
         value = self.fields.get(name)
@@ -121,6 +122,10 @@ class OperationSpec:
     #: The operation only reads: its request reads without queueing behind writers and writes
     #: only its journal entry (``UnitOfWork.reads_first``).
     reads_only: bool = False
+    #: Work a writing operation does before it starts writing (before the SQLite writer lock),
+    #: reading only: judging a pack. Its result is ``Call.prepared``; a refusal ends the request
+    #: there. The handler must re-check under the lock whatever another writer could change.
+    prepare: Callable[[Call], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,8 @@ class GatewayService:
         if spec.side is not None and call.caller is not None and call.caller.side != spec.side:
             raise ProfileNotAllowed(f"{req.operation} is for {spec.side.value} organisations")
         if not spec.reads_only:
+            if spec.prepare is not None:
+                call.prepared = spec.prepare(call)
             call.uow.start_writing()  # the handler's reads and writes are one transaction
         return spec.handler(call)
 

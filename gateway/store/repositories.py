@@ -107,6 +107,7 @@ _ORGANISATION_SUMMARY = select(
 ).where(_orgs.c.organisation_id == bindparam("organisation"))
 _NEXT_CLAIM_ID = select(func.coalesce(func.max(_claims.c.id), 0) + 1)
 _NEXT_CLAIM_ID_PG = text("SELECT nextval(pg_get_serial_sequence('claims', 'id'))")
+_HOLD_REFERENCE_PG = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 _TOUCH = (update(User.__table__)  # type: ignore[arg-type]
           .where(User.__table__.c.user_id == bindparam("touched_user"))
           .values(last_auth_at=bindparam("touched_at")))
@@ -443,6 +444,15 @@ class ClaimRepository:
             "service": service, "cr_org": cr_org_id, "reference": reference.lower(),
             "except_claim": -1 if except_claim is None else except_claim}).first()
         return found is not None
+
+    def hold_reference(self, service: str, cr_org_id: str, reference: str) -> None:
+        """Hold an organisation's claim reference until this transaction ends, so that two
+        requests cannot both find it free and both use it. PostgreSQL: a transaction-level
+        advisory lock on the reference; SQLite: the writer lock already held does it."""
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql":
+            conn.execute(_HOLD_REFERENCE_PG,
+                         {"key": f"claim-reference|{service}|{cr_org_id}|{reference.lower()}"})
 
     def add_pack(self, pack: ClaimPack) -> None:
         self.session.add(pack)

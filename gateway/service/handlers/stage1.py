@@ -5,6 +5,7 @@ Stage 1 payment, exit. Each handler is the workflow path plus what is specific t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -53,6 +54,20 @@ def _validate(call: Call, release: str, pack: Pack, field: str,
     return text, validated
 
 
+def _hold_reference(call: Call, validated: ValidatedPack, revalidate: Callable[[], Any],
+                    claim: Claim | None = None) -> None:
+    """Make the CNF's reference this request's until it commits. The reference rule judged it
+    free, perhaps before another writer committed a claim with it: if it is taken now, the CNF
+    is judged again, and the rule refuses it with its element and line."""
+    reference = validated.facts.cr_reference_number
+    if not reference:
+        return
+    service, org = call.service.value, call.who.organisation_id
+    call.uow.claims.hold_reference(service, org, reference)
+    if call.uow.claims.reference_in_use(service, org, reference, claim.id if claim else None):
+        revalidate()
+
+
 def _store_pack(call: Call, claim: Claim, pack: Pack, text: str, *, first: bool = False) -> None:
     number = 1 if first else len(call.uow.claims.packs(claim.id, pack.value)) + 1
     call.uow.claims.add_pack(ClaimPack(
@@ -87,9 +102,16 @@ def _apply_cnf(call: Call, claim: Claim, validated: ValidatedPack, sent: date,
     claim.liability_rule, claim.liability_deadline = deadline.rule, deadline.due
 
 
+def _judge_cnf(call: Call) -> tuple[str, ValidatedPack]:
+    """addClaim's pack, judged against the current release before the request starts writing."""
+    release = call.env.registry.current(call.service, call.settings.current_release(call.service))
+    return _validate(call, release.name, Pack.CNF, "claimXML")
+
+
 def add_claim(call: Call) -> dict[str, Any]:
     release = call.env.registry.current(call.service, call.settings.current_release(call.service))
-    text, validated = _validate(call, release.name, Pack.CNF, "claimXML")
+    text, validated = call.prepared
+    _hold_reference(call, validated, lambda: _judge_cnf(call))
     transition = wf.lifecycle(call.service).resolve(NEW, call.operation, Side.CR, {})
     sent = wf.today(call)
     claim = Claim(service=call.service.value, release=release.name,
@@ -113,6 +135,8 @@ def resend_rejected_claim(call: Call) -> dict[str, Any]:
     claim = wf.begin(call)
     transition = wf.resolve(call, claim)
     text, validated = _validate(call, claim.release, Pack.CNF_RESEND, "claimXML", claim)
+    _hold_reference(call, validated, lambda: _validate(call, claim.release, Pack.CNF_RESEND,
+                                                       "claimXML", claim), claim)
     calendar = call.env.calendar(call.uow)
     _apply_cnf(call, claim, validated, wf.today(call), calendar)
     _store_pack(call, claim, Pack.CNF_RESEND, text)
@@ -268,7 +292,7 @@ _ACKNOWLEDGEMENTS = (
 )
 
 OPERATIONS = {
-    "addClaim": OperationSpec(add_claim, side=Side.CR),
+    "addClaim": OperationSpec(add_claim, side=Side.CR, prepare=_judge_cnf),
     "resendRejectedClaim": OperationSpec(resend_rejected_claim, side=Side.CR),
     "acceptClaim": OperationSpec(accept_claim, side=Side.COMP),
     "rejectClaimToCR": OperationSpec(reject_claim_to_cr, side=Side.COMP),
