@@ -98,6 +98,7 @@ class UnitOfWork:
             write()
 
     def commit(self) -> None:
+        self.claims.write_pending()
         self.session.commit()
 
     #: Errors a database raises when a transaction lost a race (deadlock victim, lock timeout):
@@ -106,6 +107,7 @@ class UnitOfWork:
 
     def flush(self) -> None:
         self.session.flush()
+        self.claims.write_pending()
 
 
 class Database:

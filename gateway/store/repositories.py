@@ -87,6 +87,10 @@ _ACCESS_QUERY = _access_query()
 _JOURNAL_INSERT = insert(JournalEntry.__table__)  # type: ignore[arg-type]
 _MESSAGE_INSERT = insert(StoredMessage.__table__)  # type: ignore[arg-type]
 _users, _claims = User.__table__, Claim.__table__
+#: The rows a workflow step adds beside its claim, in the order they are written.
+_PACK_INSERT = insert(ClaimPack.__table__)  # type: ignore[arg-type]
+_TIMER_INSERT = insert(ClaimTimer.__table__)  # type: ignore[arg-type]
+_NOTIFICATION_INSERT = insert(Notification.__table__)  # type: ignore[arg-type]
 _REACHABLE = (select(_users.c.user_id, _users.c.profiles, _users.c.branch_id)
               .where(_users.c.organisation_id == bindparam("organisation"),
                      _users.c.enabled.is_(True))
@@ -410,12 +414,30 @@ class HospitalRepository:
 
 
 class ClaimRepository:
+    """Claims through the ORM; the rows a step adds beside a claim (packs, timers, notifications)
+    are gathered and written with one Core insert per table (``write_pending``) once the claims
+    they belong to are flushed: when the unit of work commits, or before this repository reads
+    or changes those tables."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._pending: dict[Any, list[dict[str, Any]]] = {
+            _PACK_INSERT: [], _TIMER_INSERT: [], _NOTIFICATION_INSERT: []}
+
+    def write_pending(self) -> None:
+        """Write the gathered packs, timers and notifications (after the claims, for their keys)."""
+        if not any(self._pending.values()):
+            return
+        self.session.flush()
+        conn = self.session.connection()
+        for statement, rows in self._pending.items():
+            if rows:
+                conn.execute(statement, rows)
+                rows.clear()
 
     def add(self, claim: Claim) -> None:
         """Add ``claim`` with the next id and its applicationId (the id, 16 digits), known at
-        once: its packs, timers and notifications go in with it, in one flush."""
+        once: its packs, timers and notifications are written after it, at commit."""
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":  # a sequence: no lock held until commit
             claim.id = conn.execute(_NEXT_CLAIM_ID_PG).scalar_one()
@@ -454,31 +476,41 @@ class ClaimRepository:
             conn.execute(_HOLD_REFERENCE_PG,
                          {"key": f"claim-reference|{service}|{cr_org_id}|{reference.lower()}"})
 
-    def add_pack(self, pack: ClaimPack) -> None:
-        self.session.add(pack)
+    def add_pack(self, *, claim_id: int, kind: str, number: int, xml: str, sha256: str,
+                 created_at: datetime, organisation_id: str) -> None:
+        self._pending[_PACK_INSERT].append({
+            "claim_id": claim_id, "kind": kind, "number": number, "xml": xml, "sha256": sha256,
+            "created_at": created_at, "organisation_id": organisation_id})
 
     def packs(self, claim_id: int, kind: str | None = None) -> Sequence[ClaimPack]:
+        self.write_pending()
         query = select(ClaimPack).where(ClaimPack.claim_id == claim_id)
         if kind is not None:
             query = query.where(ClaimPack.kind == kind)
         return self.session.scalars(query.order_by(ClaimPack.id)).all()
 
-    def add_timer(self, timer: ClaimTimer) -> None:
-        self.session.add(timer)
+    def add_timer(self, *, claim_id: int, kind: str, rule: str, fire_at: datetime, guid: str,
+                  days_left: int | None = None) -> None:
+        self._pending[_TIMER_INSERT].append({
+            "claim_id": claim_id, "kind": kind, "rule": rule, "days_left": days_left,
+            "fire_at": fire_at, "fired_at": None, "guid": guid})
 
     def cancel_timers(self, claim_id: int) -> None:
+        self.write_pending()
         self.session.execute(
             delete(ClaimTimer).where(ClaimTimer.claim_id == claim_id,
                                      ClaimTimer.fired_at.is_(None)))
 
     def retag_timers(self, claim_id: int, guid: str) -> None:
         """Pending timers of a deadline that carries over follow the claim's new activity."""
+        self.write_pending()
         self.session.execute(
             update(ClaimTimer).where(ClaimTimer.claim_id == claim_id,
                                      ClaimTimer.fired_at.is_(None)).values(guid=guid))
 
     def due_timers(self, now: datetime, limit: int) -> Sequence[ClaimTimer]:
         """Unfired timers due at ``now``, locked; rows locked by another sweeper are skipped."""
+        self.write_pending()
         return self.session.scalars(
             select(ClaimTimer)
             .where(ClaimTimer.fired_at.is_(None), ClaimTimer.fire_at <= now)
@@ -487,11 +519,15 @@ class ClaimRepository:
             .with_for_update(skip_locked=True)
         ).all()
 
-    def add_notification(self, notification: Notification) -> None:
-        self.session.add(notification)
+    def add_notification(self, *, guid: str, user_id: str, application_id: str,
+                         created_at: datetime, message: str, machine: bool) -> None:
+        self._pending[_NOTIFICATION_INSERT].append({
+            "guid": guid, "user_id": user_id, "application_id": application_id,
+            "created_at": created_at, "message": message, "machine": machine})
 
     def notifications(self, user_id: str, since: datetime,
                       machine_only: bool) -> Sequence[Notification]:
+        self.write_pending()
         query = select(Notification).where(Notification.user_id == user_id,
                                            Notification.created_at >= since)
         if machine_only:
@@ -499,6 +535,7 @@ class ClaimRepository:
         return self.session.scalars(query.order_by(Notification.created_at.desc())).all()
 
     def remove_notification(self, user_id: str, guid: str) -> bool:
+        self.write_pending()
         result = self.session.execute(
             delete(Notification).where(Notification.user_id == user_id,
                                        Notification.guid == guid))

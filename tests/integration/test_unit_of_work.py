@@ -1,20 +1,22 @@
 """The unit of work of a request that reads first: it reads without queueing behind SQLite
 writers, writes its deferred writes only when it starts writing, and refuses ORM changes. And
-the business calendar read in a unit of work follows its table at once."""
+the business calendar read in a unit of work follows its table at once. The rows a step adds
+beside a claim are written with it, seen by later reads of the same unit, or not at all."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gateway.service.claims.calendar_store import calendar_from_store
 from gateway.service.unit_of_work import Database
 from gateway.store.db import WriterLock, make_engine, upgrade
-from gateway.store.models import Organisation, User
+from gateway.store.models import Claim, ClaimPack, ClaimTimer, Notification, Organisation, User
 
 
 def _database(url: str) -> Database:
@@ -127,4 +129,47 @@ def test_once_writing_a_sqlite_unit_holds_the_write_lock_from_its_first_read(
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")
     other.close()
+    database.dispose()
+
+
+def _new_claim(uow: Any) -> Claim:
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    uow.organisations.add(Organisation(organisation_id="COMP1", kind="COMP", name="Insurer",
+                                       created_at=at))
+    uow.flush()
+    claim = Claim(service="rta", release="R7", version_major=7, version_minor=0,
+                  phase="ClaimSubmitted", guid="G-1", ended=False, cr_org_id="CR1",
+                  comp_org_id="COMP1", comp_branch_id="001", cr_reference="R-1",
+                  cr_reference_key="r-1", child_claim=False, created_at=at, updated_at=at,
+                  sent_date=at.date(), dispatched_at=at, gdpr_deleted=False)
+    uow.claims.add(claim)
+    uow.claims.add_timer(claim_id=claim.id, kind="TIMEOUT", rule="D2", fire_at=at, guid="G-1")
+    uow.claims.add_notification(guid="N-1", user_id="u1", application_id=claim.application_id,
+                                created_at=at, message="Claim received", machine=True)
+    return claim
+
+
+def test_rows_added_beside_a_claim_are_written_with_it_or_not_at_all(database_url: str) -> None:
+    database = _database(database_url)
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    with database.unit_of_work() as uow:
+        claim = _new_claim(uow)
+        # a read of the table in the same unit of work sees the row added (written first)
+        assert [n.guid for n in uow.claims.notifications("u1", since, False)] == ["N-1"]
+        uow.claims.add_pack(claim_id=claim.id, kind="CNF", number=1, xml="<x/>", sha256="0" * 64,
+                            created_at=since, organisation_id="CR1")
+        assert [p.kind for p in uow.claims.packs(claim.id)] == ["CNF"]
+        # not committed: nothing of it stays
+    with database.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Claim)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(Notification)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(ClaimPack)).scalar_one() == 0
+    with database.unit_of_work() as uow:
+        claim = _new_claim(uow)
+        uow.commit()
+    with database.engine.connect() as conn:
+        timers = conn.execute(select(ClaimTimer.claim_id, ClaimTimer.kind)).all()
+        assert [tuple(t) for t in timers] == [(claim.id, "TIMEOUT")]
+        assert conn.execute(select(Notification.application_id)).scalars().all() == [
+            claim.application_id]
     database.dispose()

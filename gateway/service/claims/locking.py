@@ -19,7 +19,7 @@ from gateway.errors import PhaseNotAllowed, ProfileNotAllowed, Refusal
 from gateway.service.claims.workflow import LOCK_MINUTES, claim_info, new_guid
 from gateway.service.clock import as_utc
 from gateway.service.gateway import Call
-from gateway.store.models import Claim, Notification
+from gateway.store.models import Claim
 
 
 def lock_of(claim: Claim, side: Side) -> tuple[str | None, datetime | None]:
@@ -94,6 +94,6 @@ def plain_response() -> Iterator[None]:
 
 def notify_user(call: Call, claim: Claim, user_id: str, message: str) -> None:
     """A personal, non-A2A notice (a forced unlock) to one user."""
-    call.uow.claims.add_notification(Notification(
+    call.uow.claims.add_notification(
         guid=new_guid(), user_id=user_id, application_id=claim.application_id,
-        created_at=call.now, message=message[:500], machine=False))
+        created_at=call.now, message=message[:500], machine=False)

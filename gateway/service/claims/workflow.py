@@ -29,7 +29,7 @@ from gateway.domain.services import Service, Side
 from gateway.errors import ClaimLocked, ClaimNotFound, GuidStale, InputInvalid, InputMissing
 from gateway.service.claims.visibility import can_see, recipients
 from gateway.service.gateway import Call
-from gateway.store.models import Claim, ClaimTimer, Notification
+from gateway.store.models import Claim
 
 LOCK_MINUTES = 60
 
@@ -215,14 +215,14 @@ def arm(call: Call, claim: Claim, deadline: Deadline | None, calendar: BusinessC
     timeout_at = deadline.timeout_at.astimezone(UTC)
     claim.deadline_rule, claim.deadline_date = deadline.rule, deadline.due
     claim.timeout_at = timeout_at
-    call.uow.claims.add_timer(ClaimTimer(claim_id=claim.id, kind="TIMEOUT", rule=deadline.rule,
-                                         fire_at=timeout_at, guid=claim.guid))
+    call.uow.claims.add_timer(claim_id=claim.id, kind="TIMEOUT", rule=deadline.rule,
+                              fire_at=timeout_at, guid=claim.guid)
     today = london_date(call.now)
     for warning in warning_dates(calendar, deadline.due, DEADLINES[deadline.rule], today):
         kind = "WARN" if warning.days_left else "LIMIT"
-        call.uow.claims.add_timer(ClaimTimer(
+        call.uow.claims.add_timer(
             claim_id=claim.id, kind=kind, rule=deadline.rule, days_left=warning.days_left,
-            fire_at=warning.at.astimezone(UTC), guid=claim.guid))
+            fire_at=warning.at.astimezone(UTC), guid=claim.guid)
 
 
 def _release_locks(claim: Claim, worklist: Side | None, ended: bool) -> None:
@@ -236,9 +236,9 @@ def _release_locks(claim: Claim, worklist: Side | None, ended: bool) -> None:
 # ------------------------------------------------------------------------------ notifications
 def notify(call: Call, claim: Claim, side: Side, message: str, *, machine: bool = True) -> None:
     for user_id in recipients(call.uow, claim, side):
-        call.uow.claims.add_notification(Notification(
+        call.uow.claims.add_notification(
             guid=new_guid(), user_id=user_id, application_id=claim.application_id,
-            created_at=call.now, message=message[:500], machine=machine))
+            created_at=call.now, message=message[:500], machine=machine)
 
 
 def today(call: Call) -> date:

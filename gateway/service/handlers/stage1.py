@@ -18,7 +18,7 @@ from gateway.domain.services import Service, Side
 from gateway.errors import BusinessRuleViolation, InputInvalid, Violation
 from gateway.service.claims import workflow as wf
 from gateway.service.gateway import Call, OperationSpec, ok
-from gateway.store.models import Claim, ClaimPack
+from gateway.store.models import Claim
 from gateway.validation.context import RuleContext
 from gateway.validation.engine import ValidatedPack, validate_pack
 from gateway.validation.packs import Pack
@@ -70,10 +70,10 @@ def _hold_reference(call: Call, validated: ValidatedPack, revalidate: Callable[[
 
 def _store_pack(call: Call, claim: Claim, pack: Pack, text: str, *, first: bool = False) -> None:
     number = 1 if first else len(call.uow.claims.packs(claim.id, pack.value)) + 1
-    call.uow.claims.add_pack(ClaimPack(
+    call.uow.claims.add_pack(
         claim_id=claim.id, kind=pack.value, number=number, xml=text,
         sha256=call.facts.pack_sha256 or "", created_at=call.now,
-        organisation_id=call.who.organisation_id))
+        organisation_id=call.who.organisation_id)
 
 
 def _answer(claim: Claim, message: str) -> dict[str, Any]:
