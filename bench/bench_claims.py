@@ -4,7 +4,9 @@
    addClaim of an ~8 KB RTA R7 CNF with its own reference) against a bare WSGI app under the same
    gunicorn settings that does the hardened parse of the envelope and of the CNF, XSD validation
    of the CNF (AddClaim_ClaimData-v3.8.xsd) and one INSERT of the message into a one-table
-   database of the same kind. Target: gateway >= 60% of bare.
+   database of the same kind. Target: gateway >= 60% of bare. And a floor app
+   (``floor_claims.py``): the bare app's parse and XSD plus only the database work an addClaim
+   needs, on the raw driver; its rate bounds what any addClaim can reach here.
 2. The same addClaim load with ``--claims`` claims already stored against the empty database
    (target >= 90%), and searchClaims / getClaimsList latency at both sizes.
 
@@ -342,7 +344,7 @@ def reads(port: int, cr_token: str, comp_token: str, repeat: int) -> dict[str, s
 
 def measure_gateway(gateway: list[str], env: dict[str, str], work: Path, args: argparse.Namespace,
                     creds: dict[str, dict[str, str]], run: str) -> tuple[float, int,
-                                                                          dict[str, str]]:
+                                                                          dict[str, str], str]:
     proc, port = start([*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"],
                        work / f"gateway-{run}.log", env)
     try:
@@ -354,7 +356,23 @@ def measure_gateway(gateway: list[str], env: dict[str, str], work: Path, args: a
         latencies = reads(port, cr, token(port, creds["comp"]), args.repeat)
     finally:
         stop(proc)
-    return rate, errors, latencies
+    return rate, errors, latencies, cr
+
+
+def measure_floor(env: dict[str, str], work: Path, args: argparse.Namespace, url: str,
+                  cr_token: str) -> tuple[float, int]:
+    """The floor app on the gateway's own database, with a token the gateway issued."""
+    proc, port = start([sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers",
+                        "2", "--worker-class", "sync", "--timeout", "60", "--chdir",
+                        str(ROOT / "bench"), "floor_claims:app"], work / "floor.log",
+                       {**env, "FLOOR_DATABASE_URL": url})
+    try:
+        template = envelope("addClaim", f"<claimXML>{escape(cnf_template())}</claimXML>"
+                                        f"<accessToken>{cr_token}</accessToken>")
+        load(port, template, 2, args.clients, "lw")
+        return load(port, template, args.seconds, args.clients, "l")
+    finally:
+        stop(proc)
 
 
 def measure_bare(env: dict[str, str], work: Path, args: argparse.Namespace,
@@ -397,20 +415,26 @@ def main(argv: list[str] | None = None) -> int:
         creds = {"cr": next(c for c in a2a if c["userAsID"] == "cr-rta-ch"),
                  "comp": next(c for c in a2a if c["userAsID"] == "comp-rta-ch")}
 
-        empty_rate, empty_errors, empty_reads = measure_gateway(gateway, env, work, args, creds,
-                                                                "e")
+        empty_rate, empty_errors, empty_reads, cr_token = measure_gateway(
+            gateway, env, work, args, creds, "e")
         bare_rate = measure_bare(env, work, args, bare_url)
-        stored_before = empty_rate * args.seconds
+        floor_rate, floor_errors = measure_floor(env, work, args, url, cr_token)
+        stored_before = (empty_rate + floor_rate) * args.seconds
         took = bulk_claims(url, args.claims)
-        full_rate, full_errors, full_reads = measure_gateway(gateway, env, work, args, creds,
-                                                             "f")
+        full_rate, full_errors, full_reads, _ = measure_gateway(gateway, env, work, args, creds,
+                                                                "f")
 
     print(f"== addClaim, ~{len(escape(cnf_template())) // 1024 + 1} KB CNF, {args.clients} "
           f"clients, {args.seconds:g} s per figure, {kind}")
     print(f"gateway serve (2 workers), empty database: {empty_rate:8.1f} req/s "
           f"({empty_errors} errors)")
     print(f"bare WSGI app (parse + XSD + INSERT):       {bare_rate:8.1f} req/s")
+    print(f"floor app (parse + XSD + addClaim's SQL): {floor_rate:8.1f} req/s "
+          f"({floor_errors} errors)")
     print(f"ratio gateway/bare: {empty_rate / bare_rate:.1%} (target >= 60%)")
+    print(f"ratio floor/bare:   {floor_rate / bare_rate:.1%} (the most any addClaim that checks "
+          "the token and writes claim, pack, timers, notices and journal can reach here)")
+    print(f"ratio gateway/floor: {empty_rate / floor_rate:.1%}")
     print(f"{args.claims:,} claims stored in {took:.1f} s (bulk), then:")
     total = args.claims + int(stored_before)
     print(f"gateway serve, {total:>9,} claims:    {full_rate:8.1f} req/s ({full_errors} errors)")
