@@ -100,28 +100,28 @@ def encode_envelope(contract: Contract, operation: str, result: Mapping[str, Any
     wrapper = etree.SubElement(body, f"{{{contract.endpoint.namespace}}}{operation}Response",
                                nsmap={"ns2": contract.endpoint.namespace})
     child = etree.SubElement(wrapper, op.result.name)
-    _encode_fields(contract, contract.types[op.result.type], result, child, op.result.type)
+    _encode_fields(contract, op.result.type, result, child)
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
 
 
-def _encode_fields(contract: Contract, fields: Sequence[Element], values: Mapping[str, Any],
-                   node: etree._Element, type_name: str) -> None:
-    declared = {f.name for f in fields}
+def _encode_fields(contract: Contract, type_name: str, values: Mapping[str, Any],
+                   node: etree._Element) -> None:
     # Legacy responses have no ``details``: the one field a result may carry undeclared.
-    extra = set(values) - declared - {"details"}
-    if extra:
-        raise ValueError(f"{type_name} does not declare {sorted(extra)}")
-    for spec in fields:
-        value = values.get(spec.name)
+    if not values.keys() <= contract.declared[type_name]:
+        extra = set(values) - contract.declared[type_name] - {"details"}
+        if extra:
+            raise ValueError(f"{type_name} does not declare {sorted(extra)}")
+    sub = etree.SubElement
+    for name, many, content in contract.writing[type_name]:
+        value = values.get(name)
         if value is None:
             continue
-        items = value if spec.many else [value]
-        for item in items:
-            child = etree.SubElement(node, spec.name)
-            if not spec.is_simple and spec.type in contract.types:
-                _encode_fields(contract, contract.types[spec.type], item, child, spec.type)
+        for item in (value if many else (value,)):
+            child = sub(node, name)
+            if content is not None:
+                _encode_fields(contract, content, item, child)
             else:
-                child.text = _text(item)
+                child.text = item if type(item) is str else _text(item)
 
 
 def _text(value: Any) -> str:

@@ -8,6 +8,7 @@ write responses with exactly the declared element names and order.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from lxml import etree
@@ -47,6 +48,19 @@ class Contract:
 
     def fields(self, type_name: str) -> tuple[Element, ...]:
         return self.types[type_name]
+
+    @cached_property
+    def writing(self) -> dict[str, tuple[tuple[str, bool, str | None], ...]]:
+        """Per complex type, how the codec writes it: (element name, repeated, the complex type
+        of its content or None for text), in declared order."""
+        return {name: tuple((f.name, f.many, None if f.is_simple or f.type not in self.types
+                             else f.type) for f in fields)
+                for name, fields in self.types.items()}
+
+    @cached_property
+    def declared(self) -> dict[str, frozenset[str]]:
+        """Per complex type, the names of its fields."""
+        return {name: frozenset(f.name for f in fields) for name, fields in self.types.items()}
 
 
 def _local(qname: str) -> str:
