@@ -1,9 +1,10 @@
 """Throughput of getSystemProcessVersion through ``gateway serve`` (2 workers) against a bare WSGI
 app returning a fixed envelope under the same gunicorn settings. Prints both rates and the ratio,
 and the rate of ``floor_app`` (only the database work every request needs, on the raw driver)
-to show how much of the gap is the database's.
+to show how much of the gap is the database's. Each round measures the three once; the figures
+are the medians of the rounds (a shared 2-core machine varies by a fifth between runs).
 
-    python bench/bench_soap.py [--seconds 10] [--clients 4]
+    python bench/bench_soap.py [--seconds 6] [--rounds 3] [--clients 4]
                                [--database-url postgresql+psycopg://postgres@127.0.0.1/test]
 """
 
@@ -15,6 +16,7 @@ import json
 import multiprocessing
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -88,13 +90,14 @@ def token(port: int, creds: dict[str, str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=6)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--database-url", help="a PostgreSQL server: the benchmark creates "
                         "and drops its own database there")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="gw-bench-"))
-    with databases(args.database_url, work) as (url, _unused):
+    with databases(args.database_url, work, ("gateway",)) as (url,):
         return run(args, work, url)
 
 
@@ -128,21 +131,34 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
         return [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2",
                 "--worker-class", "sync", "--chdir", str(ROOT / "bench"), app]
 
-    gw_rate, gw_errors = measure([*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"],
-                                 "gateway.log", env)
-    floor_rate, floor_errors = measure(gunicorn("floor_app:app"), "floor.log",
-                                       {**env, "FLOOR_DATABASE_URL": url})
-    bare_rate, _ = measure(gunicorn("bare_app:app"), "bare.log", env)
+    servers = {
+        "gateway": ([*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"], env),
+        "floor": (gunicorn("floor_app:app"), {**env, "FLOOR_DATABASE_URL": url}),
+        "bare": (gunicorn("bare_app:app"), env),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in servers}
+    errors = dict.fromkeys(servers, 0)
+    for n in range(args.rounds):
+        for name, (cmd, server_env) in servers.items():
+            rate, failed = measure(cmd, f"{name}{n}.log", server_env)
+            rates[name].append(rate)
+            errors[name] += failed
+    med = {name: statistics.median(values) for name, values in rates.items()}
+
+    def line(label: str, name: str) -> str:
+        rounds = ", ".join(f"{v:.1f}" for v in rates[name])
+        return f"{label:56}{med[name]:8.1f} req/s (rounds: {rounds}; {errors[name]} errors)"
+
     kind = url.split(":")[0]
-    print(f"getSystemProcessVersion via gateway serve (2 workers, {kind}): "
-          f"{gw_rate:8.1f} req/s ({gw_errors} errors)")
-    print(f"floor app (token SELECT + journal INSERTs, raw driver):   {floor_rate:8.1f} req/s "
-          f"({floor_errors} errors)")
-    print(f"bare WSGI app, same gunicorn settings:                  {bare_rate:8.1f} req/s")
-    print(f"ratio gateway/bare: {gw_rate / bare_rate:.1%} (target >= 60%)")
-    print(f"ratio floor/bare:   {floor_rate / bare_rate:.1%} (the most any gateway that journals "
-          f"every request in its own transaction can reach here)")
-    print(f"ratio gateway/floor: {gw_rate / floor_rate:.1%}")
+    print(f"== getSystemProcessVersion, {args.clients} clients, {args.seconds:g} s per figure, "
+          f"median of {args.rounds} rounds, {kind}")
+    print(line("gateway serve (2 workers):", "gateway"))
+    print(line("floor app (token SELECT + journal INSERTs, raw driver):", "floor"))
+    print(line("bare WSGI app, same gunicorn settings:", "bare"))
+    print(f"ratio gateway/bare: {med['gateway'] / med['bare']:.1%} (target >= 60%)")
+    print(f"ratio floor/bare:   {med['floor'] / med['bare']:.1%} (the most any gateway that "
+          "journals every request in its own transaction can reach here)")
+    print(f"ratio gateway/floor: {med['gateway'] / med['floor']:.1%}")
     return 0
 
 
