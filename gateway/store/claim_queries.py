@@ -1,4 +1,5 @@
-"""The claim list queries: the worklist and the search, filtered, ordered and limited in SQL.
+"""The claim list queries: the worklist and the search, filtered, ordered and limited in SQL,
+reading only the columns a list row shows.
 
 Both start from the caller's ``Scope`` (service + the organisation column of the caller's side, so
 ``ix_claims_cr`` / ``ix_claims_comp`` lead the plan) narrowed by a compensator profile's branch or
@@ -12,12 +13,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, not_, or_, select
+from sqlalchemy import ColumnElement, Row, Select, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.store.models import Claim
 
 ClaimQuery = Select[Any]
+
+#: What a claim list row shows (operations.md 2.2): the lists read these columns, not whole
+#: claims, because a worklist is up to 2,000 of them.
+LIST_COLUMNS: tuple[Any, ...] = (
+    Claim.id, Claim.application_id, Claim.service, Claim.phase, Claim.guid, Claim.cr_reference,
+    Claim.insurer_reference, Claim.created_at, Claim.cr_allocated_user,
+    Claim.comp_allocated_user, Claim.gdpr_deleted, Claim.cr_lock_user, Claim.cr_lock_at,
+    Claim.comp_lock_user, Claim.comp_lock_at, Claim.version_major, Claim.version_minor,
+    Claim.claim_type)
+ListRow = Row[Any]
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,7 @@ class SearchCriteria:
 
 
 def _scoped(scope: Scope) -> ClaimQuery:
-    query = select(Claim).where(Claim.service == scope.service)
+    query = select(*LIST_COLUMNS).where(Claim.service == scope.service)
     if scope.side == "CR":
         return query.where(Claim.cr_org_id == scope.organisation_id)
     query = query.where(Claim.comp_org_id == scope.organisation_id)
@@ -78,7 +89,7 @@ def _allocated_column(side: str) -> Any:
     return Claim.cr_allocated_user if side == "CR" else Claim.comp_allocated_user
 
 
-def worklist(session: Session, scope: Scope, wanted: Worklist, limit: int) -> Sequence[Claim]:
+def worklist(session: Session, scope: Scope, wanted: Worklist, limit: int) -> Sequence[ListRow]:
     """Open, non-deleted claims in the worklist phases; deadline first (none last), then id."""
     # NOT ended AND NOT gdpr_deleted, written as the worklist indexes' predicate: PostgreSQL
     # proves a partial index usable only from the same form ("ended IS false" scans the table).
@@ -88,12 +99,12 @@ def worklist(session: Session, scope: Scope, wanted: Worklist, limit: int) -> Se
         column = _allocated_column(scope.side)
         query = query.where(or_(column.is_(None), column == wanted.unallocated_or_user))
     # Claims with a deadline first, in deadline order (the worklist index), then those without.
-    dated = list(session.scalars(
+    dated = list(session.execute(
         query.where(Claim.deadline_date.is_not(None))
         .order_by(Claim.deadline_date, Claim.application_id).limit(limit)).all())
     if len(dated) >= limit:
         return dated
-    undated = session.scalars(
+    undated = session.execute(
         query.where(Claim.deadline_date.is_(None))
         .order_by(Claim.application_id).limit(limit - len(dated))).all()
     return dated + list(undated)
@@ -137,7 +148,7 @@ def _filtered(query: ClaimQuery, c: SearchCriteria) -> ClaimQuery:
 
 
 def search(session: Session, scope: Scope, criteria: SearchCriteria,
-           limit: int) -> Sequence[Claim]:
+           limit: int) -> Sequence[ListRow]:
     """Every visible claim matching all criteria, in any phase, sorted as asked."""
     column = _SORT_COLUMNS[criteria.sort_field]
     order = column.desc() if criteria.descending else column.asc()
@@ -145,4 +156,4 @@ def search(session: Session, scope: Scope, criteria: SearchCriteria,
         order = order.nulls_last()
     tie = Claim.application_id.desc() if criteria.descending else Claim.application_id.asc()
     query = _filtered(_scoped(scope), criteria).order_by(order, tie)
-    return list(session.scalars(query.limit(limit)).all())
+    return list(session.execute(query.limit(limit)).all())

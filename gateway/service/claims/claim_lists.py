@@ -17,7 +17,6 @@ from gateway.service.claims.visibility import CENTRAL_POINT, PRE_ACCEPTANCE
 from gateway.service.clock import as_utc
 from gateway.service.gateway import Call
 from gateway.store import claim_queries as q
-from gateway.store.models import Claim
 
 WORKLIST_MAX = 2000
 SEARCH_MAX = 500
@@ -45,7 +44,7 @@ def scope(call: Call) -> q.Scope:
 
 
 # -------------------------------------------------------------------------------- worklist
-def worklist(call: Call) -> tuple[Sequence[Claim], bool]:
+def worklist(call: Call) -> tuple[Sequence[q.ListRow], bool]:
     """The asUser's worklist (at most ``WORKLIST_MAX``) and whether it was truncated."""
     side = call.who.side
     phases = frozenset(p.id for p in wf.lifecycle(call.service).phases if p.worklist is side)
@@ -119,7 +118,7 @@ def criteria(call: Call, raw: Mapping[str, Any] | None) -> q.SearchCriteria:
     return found
 
 
-def search(call: Call) -> tuple[Sequence[Claim], bool]:
+def search(call: Call) -> tuple[Sequence[q.ListRow], bool]:
     """The matching claims (at most ``SEARCH_MAX``) and whether more matched."""
     raw = call.optional("searchClaimCriteria")
     if raw is not None and not isinstance(raw, Mapping):
@@ -129,7 +128,7 @@ def search(call: Call) -> tuple[Sequence[Claim], bool]:
 
 
 # ------------------------------------------------------------------------------------- rows
-def _lock_holder(claim: Claim, side: Side, now: datetime) -> str | None:
+def _lock_holder(claim: q.ListRow, side: Side, now: datetime) -> str | None:
     """The user of ``side`` holding an unexpired lock on ``claim``."""
     user, at = ((claim.cr_lock_user, claim.cr_lock_at) if side is Side.CR
                 else (claim.comp_lock_user, claim.comp_lock_at))
@@ -138,7 +137,7 @@ def _lock_holder(claim: Claim, side: Side, now: datetime) -> str | None:
     return user if now - as_utc(at) < timedelta(minutes=wf.LOCK_MINUTES) else None
 
 
-def claim_row(claim: Claim, side: Side, service: Service, now: datetime) -> dict[str, Any]:
+def claim_row(claim: q.ListRow, side: Side, service: Service, now: datetime) -> dict[str, Any]:
     """One ``claim`` list row (operations.md 2.2) as the caller's side sees it."""
     info = wf.claim_info(claim)
     lock_user = _lock_holder(claim, side, now)

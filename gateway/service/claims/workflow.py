@@ -29,6 +29,7 @@ from gateway.domain.services import Service, Side
 from gateway.errors import ClaimLocked, ClaimNotFound, GuidStale, InputInvalid, InputMissing
 from gateway.service.claims.visibility import can_see, recipients
 from gateway.service.gateway import Call
+from gateway.store.claim_queries import ListRow
 from gateway.store.models import Claim
 
 LOCK_MINUTES = 60
@@ -54,7 +55,7 @@ def normalise_application_id(raw: object) -> str:
     return text.zfill(16)
 
 
-def claim_info(claim: Claim) -> dict[str, Any]:
+def claim_info(claim: Claim | ListRow) -> dict[str, Any]:
     phase = lifecycle(Service(claim.service)).phase(claim.phase)
     return {"activityEngineGuid": claim.guid, "applicationId": claim.application_id,
             "phaseCacheId": phase.id, "phaseCacheName": phase.name}

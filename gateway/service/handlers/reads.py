@@ -16,6 +16,7 @@ from gateway.service.claims import workflow as wf
 from gateway.service.claims.data_document import DataSources, Person, build_data, render
 from gateway.service.clock import as_utc
 from gateway.service.gateway import Call, OperationSpec, ok
+from gateway.store.claim_queries import ListRow
 from gateway.store.models import Claim, Notification
 from gateway.validation.packs import Pack
 
@@ -82,7 +83,7 @@ def get_claim(call: Call) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------- lists, search
-def _claims_list(call: Call, claims: Sequence[Claim], truncated: bool,
+def _claims_list(call: Call, claims: Sequence[ListRow], truncated: bool,
                  note: str) -> dict[str, Any]:
     rows = [claim_lists.claim_row(c, call.who.side, call.service, call.now) for c in claims]
     return ok(f"{len(rows)} claims" + (f" ({note})" if truncated else ""), claimsList=rows)
