@@ -149,7 +149,7 @@ def _new_claim(uow: Any) -> Claim:
     return claim
 
 
-def test_rows_added_beside_a_claim_are_written_with_it_or_not_at_all(database_url: str) -> None:
+def test_a_new_claim_and_its_rows_are_written_together_or_not_at_all(database_url: str) -> None:
     database = _database(database_url)
     since = datetime(2026, 1, 1, tzinfo=UTC)
     with database.unit_of_work() as uow:
@@ -166,8 +166,15 @@ def test_rows_added_beside_a_claim_are_written_with_it_or_not_at_all(database_ur
         assert conn.execute(select(func.count()).select_from(ClaimPack)).scalar_one() == 0
     with database.unit_of_work() as uow:
         claim = _new_claim(uow)
+        claim.insurer_type = "I"  # before the row is written: part of the INSERT
+        # a read of claims writes the new claim first; it is then the session's own object,
+        # and later changes to it are saved
+        assert uow.claims.get(claim.application_id) is claim
+        claim.phase = "LiabilityDecision"
         uow.commit()
     with database.engine.connect() as conn:
+        row = conn.execute(select(Claim.phase, Claim.insurer_type, Claim.article75)).one()
+        assert tuple(row) == ("LiabilityDecision", "I", None)
         timers = conn.execute(select(ClaimTimer.claim_id, ClaimTimer.kind)).all()
         assert [tuple(t) for t in timers] == [(claim.id, "TIMEOUT")]
         assert conn.execute(select(Notification.application_id)).scalars().all() == [
