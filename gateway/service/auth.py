@@ -39,6 +39,7 @@ class Caller:
     profiles: frozenset[str]
     client_id: str | None = None
     family_id: str | None = None
+    organisation_name: str = ""
 
     @property
     def side(self) -> Side:
@@ -274,7 +275,7 @@ class Authenticator:
         caller = _caller(user, as_user, row.organisation)
         return Caller(caller.user_id, caller.as_user_id, caller.organisation_id,
                       caller.organisation_kind, caller.branch_id, caller.profiles,
-                      row.client_id, row.family_id)
+                      row.client_id, row.family_id, caller.organisation_name)
 
     def authenticate_legacy(self, uow: UnitOfWork, username: str, as_user_id: str,
                             password: str, now: datetime) -> Caller:
@@ -313,10 +314,11 @@ def _caller(a2a: Account, as_user: Account, org: OrganisationState) -> Caller:
         organisation_kind=org.kind,
         branch_id=as_user.branch_id,
         profiles=parse_profiles(as_user.profiles),
+        organisation_name=org.name,
     )
 
 
 def _with_family(caller: Caller, family: TokenFamily) -> Caller:
     return Caller(caller.user_id, caller.as_user_id, caller.organisation_id,
                   caller.organisation_kind, caller.branch_id, caller.profiles,
-                  family.client_id, family.family_id)
+                  family.client_id, family.family_id, caller.organisation_name)

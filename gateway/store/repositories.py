@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased, make_transient_to_detached
 
+from gateway.store.db import SNAPSHOT_OPTION
 from gateway.store.models import (
     BankHoliday,
     Branch,
@@ -49,6 +50,7 @@ class OrganisationView(NamedTuple):
     organisation_id: str
     kind: str
     active: bool
+    name: str
 
 
 class AccessRow(NamedTuple):
@@ -426,6 +428,7 @@ class ClaimRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._new: list[Claim] = []
+        self._held: set[str] = set()
         self._pending: dict[Any, list[dict[str, Any]]] = {
             _PACK_INSERT: [], _TIMER_INSERT: [], _NOTIFICATION_INSERT: []}
 
@@ -495,11 +498,20 @@ class ClaimRepository:
     def hold_reference(self, service: str, cr_org_id: str, reference: str) -> None:
         """Hold an organisation's claim reference until this transaction ends, so that two
         requests cannot both find it free and both use it. PostgreSQL: a transaction-level
-        advisory lock on the reference; SQLite: the writer lock already held does it."""
+        advisory lock on the reference; SQLite: the writer lock, once the unit of work writes
+        (in its read snapshot nothing is held)."""
+        key = f"claim-reference|{service}|{cr_org_id}|{reference.lower()}"
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":
-            conn.execute(_HOLD_REFERENCE_PG,
-                         {"key": f"claim-reference|{service}|{cr_org_id}|{reference.lower()}"})
+            if key not in self._held:
+                conn.execute(_HOLD_REFERENCE_PG, {"key": key})
+        elif conn.get_execution_options().get(SNAPSHOT_OPTION):
+            return
+        self._held.add(key)
+
+    def holds_reference(self, service: str, cr_org_id: str, reference: str) -> bool:
+        """Whether ``hold_reference`` holds the reference for this transaction."""
+        return f"claim-reference|{service}|{cr_org_id}|{reference.lower()}" in self._held
 
     def add_pack(self, *, claim_id: int, kind: str, number: int, xml: str, sha256: str,
                  created_at: datetime, organisation_id: str) -> None:

@@ -37,8 +37,9 @@ def _rule_context(call: Call, claim: Claim | None) -> RuleContext:
         return org.organisation_id, org.compensator_type or ""
 
     def in_use(reference: str) -> bool:
-        return call.uow.claims.reference_in_use(service.value, call.who.organisation_id,
-                                                reference, claim.id if claim else None)
+        claims, org = call.uow.claims, call.who.organisation_id
+        claims.hold_reference(service.value, org, reference)  # see _hold_reference
+        return claims.reference_in_use(service.value, org, reference, claim.id if claim else None)
 
     return RuleContext(sent_date=wf.today(call), compensator_lookup=compensator,
                        reference_in_use=in_use,
@@ -57,14 +58,16 @@ def _validate(call: Call, release: str, pack: Pack, field: str,
 def _hold_reference(call: Call, validated: ValidatedPack, revalidate: Callable[[], Any],
                     claim: Claim | None = None) -> None:
     """Make the CNF's reference this request's until it commits. The reference rule judged it
-    free, perhaps before another writer committed a claim with it: if it is taken now, the CNF
-    is judged again, and the rule refuses it with its element and line."""
+    free while holding it (PostgreSQL, or a SQLite request already writing): nothing to do.
+    Otherwise (SQLite, judged in the read snapshot) another writer may have taken it since: it
+    is held now and checked again, and if taken the CNF is judged again, so that the rule refuses
+    it with its element and line."""
     reference = validated.facts.cr_reference_number
-    if not reference:
+    claims, service, org = call.uow.claims, call.service.value, call.who.organisation_id
+    if not reference or claims.holds_reference(service, org, reference):
         return
-    service, org = call.service.value, call.who.organisation_id
-    call.uow.claims.hold_reference(service, org, reference)
-    if call.uow.claims.reference_in_use(service, org, reference, claim.id if claim else None):
+    claims.hold_reference(service, org, reference)
+    if claims.reference_in_use(service, org, reference, claim.id if claim else None):
         revalidate()
 
 
@@ -120,14 +123,13 @@ def add_claim(call: Call) -> dict[str, Any]:
                   created_at=call.now, updated_at=call.now, ended=False, gdpr_deleted=False)
     calendar = call.env.calendar(call.uow)
     _apply_cnf(call, claim, validated, sent, calendar)
-    cr_org = call.uow.organisations.summary(claim.cr_org_id)
     call.uow.claims.add(claim)
     _store_pack(call, claim, Pack.CNF, text, first=True)
     wf.arm(call, claim, wf.deadline_on_entry(claim, calendar), calendar, new=True)
     call.facts.application_id = claim.application_id
     call.facts.phase_after, call.facts.guid_after = claim.phase, claim.guid
     wf.notify(call, claim, Side.COMP,
-              notices.claim_received(claim.application_id, cr_org.name if cr_org else "").text)
+              notices.claim_received(claim.application_id, call.who.organisation_name).text)
     return _answer(claim, "Claim submitted")
 
 
