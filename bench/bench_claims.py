@@ -440,18 +440,15 @@ def main(argv: list[str] | None = None) -> int:
     med = {name: statistics.median(values) for name, values in figures.items()}
 
     def line(label: str, name: str) -> str:
-        rounds = ", ".join(f"{v:.1f}" for v in figures[name])
-        return f"{label:44}{med[name]:8.1f} req/s  (rounds: {rounds}; {errors[name]} errors)"
+        return rounds_line(label, figures[name], errors[name], 44)
 
     print(f"== addClaim, ~{len(escape(cnf_template())) // 1024 + 1} KB CNF, {args.clients} "
           f"clients, {args.seconds:g} s per figure, median of {args.rounds} rounds, {kind}")
     print(line(f"gateway serve (2 workers), {sizes[0]:,} claims:", "small"))
     print(line("bare WSGI app (parse + XSD + INSERT):", "bare"))
     print(line("floor app (parse + XSD + addClaim's SQL):", "floor"))
-    print(f"ratio gateway/bare: {med['small'] / med['bare']:.1%} (target >= 60%)")
-    print(f"ratio floor/bare:   {med['floor'] / med['bare']:.1%} (the most any addClaim that "
-          "checks the token and writes claim, pack, timers, notices and journal can reach here)")
-    print(f"ratio gateway/floor: {med['small'] / med['floor']:.1%}")
+    print_ratios(med["small"], med["floor"], med["bare"], "addClaim that checks the token and "
+                 "writes claim, pack, timers, notices and journal")
     print(f"{args.claims:,} claims stored in {took:.1f} s (bulk) in a second database:")
     print(line(f"gateway serve, {sizes[1]:,} claims:", "large"))
     print(f"ratio large/small: {med['large'] / med['small']:.1%} (target >= 90%)")
@@ -461,6 +458,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:34} small: {latency['small'][name]}")
         print(f"{'':34} large: {latency['large'][name]}")
     return 0
+
+
+def rounds_line(label: str, rates: list[float], errors: int, width: int) -> str:
+    """A figure as the median of its rounds, with every round's."""
+    rounds = ", ".join(f"{rate:.1f}" for rate in rates)
+    return (f"{label:{width}}{statistics.median(rates):8.1f} req/s (rounds: {rounds}; "
+            f"{errors} errors)")
+
+
+def print_ratios(gateway: float, floor: float, bare: float, floor_does: str) -> None:
+    print(f"ratio gateway/bare: {gateway / bare:.1%} (target >= 60%)")
+    print(f"ratio floor/bare:   {floor / bare:.1%} (the most any {floor_does} can reach here)")
+    print(f"ratio gateway/floor: {gateway / floor:.1%}")
 
 
 def claim_count(url: str) -> int:

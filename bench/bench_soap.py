@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_claims import databases
+from bench_claims import databases, print_ratios, rounds_line
 
 ROOT = Path(__file__).resolve().parent.parent
 PATH = "/PIP.WSTK/PIPWSTK"
@@ -146,8 +146,7 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
     med = {name: statistics.median(values) for name, values in rates.items()}
 
     def line(label: str, name: str) -> str:
-        rounds = ", ".join(f"{v:.1f}" for v in rates[name])
-        return f"{label:56}{med[name]:8.1f} req/s (rounds: {rounds}; {errors[name]} errors)"
+        return rounds_line(label, rates[name], errors[name], 56)
 
     kind = url.split(":")[0]
     print(f"== getSystemProcessVersion, {args.clients} clients, {args.seconds:g} s per figure, "
@@ -155,10 +154,8 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
     print(line("gateway serve (2 workers):", "gateway"))
     print(line("floor app (token SELECT + journal INSERTs, raw driver):", "floor"))
     print(line("bare WSGI app, same gunicorn settings:", "bare"))
-    print(f"ratio gateway/bare: {med['gateway'] / med['bare']:.1%} (target >= 60%)")
-    print(f"ratio floor/bare:   {med['floor'] / med['bare']:.1%} (the most any gateway that "
-          "journals every request in its own transaction can reach here)")
-    print(f"ratio gateway/floor: {med['gateway'] / med['floor']:.1%}")
+    print_ratios(med["gateway"], med["floor"], med["bare"],
+                 "gateway that journals every request in its own transaction")
     return 0
 
 

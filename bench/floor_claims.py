@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bench_claims import NS, OK_BODY, SOAP, XSD
-from floor_app import CHECK, JOURNAL, MESSAGE
+from floor_app import CHECK, answer, journal
 
 TOKEN = re.compile(rb"<accessToken>([^<]+)</accessToken>")
 COMPENSATOR = ("SELECT kind, active, rta_enabled, compensator_type FROM organisations "
@@ -82,7 +82,7 @@ def _state() -> dict[str, Any]:
     _STATE["sql"] = {name: sql.format(p=p) for name, sql in (
         ("check", CHECK), ("compensator", COMPENSATOR), ("reference", REFERENCE),
         ("recipients", RECIPIENTS), ("claim", CLAIM), ("pack", PACK), ("timer", TIMER),
-        ("notification", NOTIFICATION), ("journal", JOURNAL), ("message", MESSAGE))}
+        ("notification", NOTIFICATION))}
     return _STATE
 
 
@@ -126,14 +126,6 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
             for user_id, _profiles in conn.execute(sql["recipients"], ("COMP001",)).fetchall():
                 conn.execute(sql["notification"], (str(uuid.uuid4()).upper(), user_id, app_id,
                                                    stamp(now), "Claim received", True))
-        conn.execute(sql["journal"], (
-            stamp(now), correlation_id, "/PIP.WSTK/PIPWSTK", "RTA", "addClaim", "cr-a2a",
-            "cr-rta-ch", "Ok" if ok else "Failure", 1, len(raw), len(OK_BODY)))
-        conn.execute(sql["message"], (correlation_id, stamp(now),
-                                      stamp(now + timedelta(days=30)), "/PIP.WSTK/PIPWSTK", raw,
-                                      False))
+        journal(conn, state["p"], stamp, now, correlation_id, "addClaim", ok, raw, len(OK_BODY))
         conn.execute("COMMIT")
-    body = OK_BODY if ok else OK_BODY.replace(b"<code>Ok</code>", b"<code>Failure</code>")
-    start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"),
-                              ("Content-Length", str(len(body)))])
-    return [body]
+    return answer(start_response, OK_BODY, ok)

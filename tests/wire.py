@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import requests
@@ -45,6 +46,23 @@ def post(url: str, body: bytes, path: str = RTA_PATH, timeout: float = 30) -> Re
     response = requests.post(url + path, data=body, timeout=timeout,
                              headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": ""})
     return Reply(response.status_code, response.headers.get("Content-Type", ""), response.content)
+
+
+def post_at_once(url: str, body: bytes, clients: int) -> list[dict[str, str]]:
+    """``clients`` threads post ``body`` at the same moment; the results they got."""
+    start = threading.Barrier(clients)
+    results: list[dict[str, str]] = []
+
+    def client() -> None:
+        start.wait()
+        results.append(post(url, body).result())
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
 
 
 def get_token(url: str, user: str, as_user: str, password: str, path: str = RTA_PATH,

@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from gateway.store.models import Claim, ClaimTimer, JournalEntry, Notification
 from tests.conftest import MovableClock, fresh_database, seeded, start_gunicorn
 from tests.conftest import test_settings as settings_for
 from tests.e2e.claims import cnf
-from tests.wire import envelope, get_token, post
+from tests.wire import envelope, get_token, post, post_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -70,18 +69,7 @@ def test_one_accept_wins_among_twenty(pg_url: str, tmp_path: Path) -> None:
                                        "</claimData><insurerClaimReferenceNumber>INS-RACE"
                                        f"</insurerClaimReferenceNumber><accessToken>{comp}"
                                        "</accessToken>")
-        start = threading.Barrier(CLIENTS)
-        results: list[dict[str, str]] = []
-
-        def client() -> None:
-            start.wait()
-            results.append(post(server.url, body).result())
-
-        threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        results = post_at_once(server.url, body, CLIENTS)
     finally:
         server.stop()
     codes = Counter(r["code"] for r in results)

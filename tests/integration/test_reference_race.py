@@ -5,7 +5,6 @@ again, held, once the request writes."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from gateway.store.models import Claim, JournalEntry
 from tests.conftest import MovableClock, fresh_database, seeded, start_gunicorn
 from tests.conftest import test_settings as settings_for
 from tests.e2e.claims import cnf
-from tests.wire import envelope, get_token, post
+from tests.wire import envelope, get_token, post_at_once
 
 pytestmark = pytest.mark.slow
 
@@ -39,18 +38,7 @@ def test_one_claim_per_reference_among_twenty(world_url: str, tmp_path: Path) ->
         token = get_token(server.url, "cr-a2a", "cr-rta-ch", "Amber-Falcon-2026!").result()
         body = envelope("addClaim", f"<claimXML>{escape(cnf('Race-Ref-1'))}</claimXML>"
                                     f"<accessToken>{token['accessToken']}</accessToken>")
-        start = threading.Barrier(CLIENTS)
-        results: list[dict[str, str]] = []
-
-        def client() -> None:
-            start.wait()
-            results.append(post(server.url, body).result())
-
-        threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        results = post_at_once(server.url, body, CLIENTS)
     finally:
         server.stop()
     assert Counter(r["code"] for r in results) == {"Ok": 1, "Failure": CLIENTS - 1}, results
