@@ -112,9 +112,9 @@ def _judge_cnf(call: Call) -> tuple[str, ValidatedPack]:
 
 
 def add_claim(call: Call) -> dict[str, Any]:
-    release = call.env.registry.current(call.service, call.settings.current_release(call.service))
     text, validated = call.prepared
     _hold_reference(call, validated, lambda: _judge_cnf(call))
+    release = validated.release
     transition = wf.lifecycle(call.service).resolve(NEW, call.operation, Side.CR, {})
     sent = wf.today(call)
     claim = Claim(service=call.service.value, release=release.name,
