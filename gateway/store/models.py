@@ -228,9 +228,7 @@ class Claim(Base):
         Index("ix_claims_cr", "service", "cr_org_id", "phase"),
         Index("ix_claims_comp", "service", "comp_org_id", "phase"),
         Index("ix_claims_cr_reference", "service", "cr_org_id", "cr_reference_key"),
-        # searchClaims' default order (UpdateDate) within the caller's organisation.
-        Index("ix_claims_updated_cr", "service", "cr_org_id", "updated_at"),
-        Index("ix_claims_updated_comp", "service", "comp_org_id", "updated_at"),
+        Index("ix_claims_updated", "updated_at"),
         # Worklists read open claims of one organisation in deadline order and stop at the limit.
         Index("ix_claims_worklist_cr", "service", "cr_org_id", "deadline_date",
               "application_id", postgresql_where=text("NOT ended AND NOT gdpr_deleted")),
