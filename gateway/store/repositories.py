@@ -88,6 +88,15 @@ _ACCESS_QUERY = _access_query()
 # Table-level inserts skip the ORM's bulk-persistence bookkeeping: one row each, every request.
 _JOURNAL_INSERT = insert(JournalEntry.__table__)  # type: ignore[arg-type]
 _MESSAGE_INSERT = insert(StoredMessage.__table__)  # type: ignore[arg-type]
+_JOURNAL_COLUMNS = tuple(c.key for c in JournalEntry.__table__.columns if c.key != "id")
+_MESSAGE_COLUMNS = tuple(c.key for c in StoredMessage.__table__.columns)
+# PostgreSQL: both rows in one statement (one round trip per request, not two).
+_JOURNAL_AND_MESSAGE_PG = (
+    insert(StoredMessage.__table__)  # type: ignore[arg-type]
+    .values({key: bindparam(f"m_{key}") for key in _MESSAGE_COLUMNS})
+    .add_cte(insert(JournalEntry.__table__)  # type: ignore[arg-type]
+             .values({key: bindparam(f"j_{key}") for key in _JOURNAL_COLUMNS})
+             .cte("journal_entry")))
 _users, _claims = User.__table__, Claim.__table__
 #: The rows a workflow step adds beside its claim, in the order they are written.
 _PACK_INSERT = insert(ClaimPack.__table__)  # type: ignore[arg-type]
@@ -348,8 +357,15 @@ class JournalRepository:
         self.session = session
 
     def append(self, entry: dict[str, object], message: dict[str, object]) -> None:
-        """Append a journal entry and its stored message (Core inserts: this is the hot path)."""
+        """Append a journal entry and its stored message (Core inserts: this is the hot path).
+        ``entry`` has every column of the journal but its id, ``message`` every column of the
+        message store."""
         conn = self.session.connection()
+        if conn.dialect.name == "postgresql":
+            conn.execute(_JOURNAL_AND_MESSAGE_PG, {
+                **{f"j_{key}": entry[key] for key in _JOURNAL_COLUMNS},
+                **{f"m_{key}": message[key] for key in _MESSAGE_COLUMNS}})
+            return
         conn.execute(_JOURNAL_INSERT, entry)
         conn.execute(_MESSAGE_INSERT, message)
 
