@@ -436,10 +436,10 @@ class HospitalRepository:
 
 
 class ClaimRepository:
-    """Claims through the ORM; the rows a step adds beside a claim (packs, timers, notifications)
-    are gathered and written with one Core insert per table (``write_pending``) once the claims
-    they belong to are flushed: when the unit of work commits, or before this repository reads
-    or changes those tables."""
+    """Claims through the ORM, but written cheaply: a new claim, and the rows a step adds beside
+    a claim (packs, timers, notifications), are gathered and written with Core inserts
+    (``write_pending``), the claims first: when the unit of work commits, or before this
+    repository reads or changes those tables."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -516,7 +516,7 @@ class ClaimRepository:
         requests cannot both find it free and both use it. PostgreSQL: a transaction-level
         advisory lock on the reference; SQLite: the writer lock, once the unit of work writes
         (in its read snapshot nothing is held)."""
-        key = f"claim-reference|{service}|{cr_org_id}|{reference.lower()}"
+        key = _reference_key(service, cr_org_id, reference)
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":
             if key not in self._held:
@@ -527,7 +527,7 @@ class ClaimRepository:
 
     def holds_reference(self, service: str, cr_org_id: str, reference: str) -> bool:
         """Whether ``hold_reference`` holds the reference for this transaction."""
-        return f"claim-reference|{service}|{cr_org_id}|{reference.lower()}" in self._held
+        return _reference_key(service, cr_org_id, reference) in self._held
 
     def add_pack(self, *, claim_id: int, kind: str, number: int, xml: str, sha256: str,
                  created_at: datetime, organisation_id: str) -> None:
@@ -593,6 +593,11 @@ class ClaimRepository:
             delete(Notification).where(Notification.user_id == user_id,
                                        Notification.guid == guid))
         return bool(getattr(result, "rowcount", 0))
+
+
+def _reference_key(service: str, cr_org_id: str, reference: str) -> str:
+    """What holds a claim reference: the advisory-lock key, and this transaction's record."""
+    return f"claim-reference|{service}|{cr_org_id}|{reference.lower()}"
 
 
 class CalendarRepository:

@@ -143,9 +143,8 @@ def resend_rejected_claim(call: Call) -> dict[str, Any]:
     _apply_cnf(call, claim, validated, wf.today(call), calendar)
     _store_pack(call, claim, Pack.CNF_RESEND, text)
     claim.deadline_rule = None  # deadlines restart from the resend (lifecycle.md 5.4)
-    cr_org = call.uow.organisations.summary(claim.cr_org_id)
-    wf.enter(call, claim, transition, calendar, notice=(
-        Side.COMP, notices.claim_received(claim.application_id, cr_org.name if cr_org else "")
+    wf.enter(call, claim, transition, calendar, notice=(  # the caller is the claim's CR
+        Side.COMP, notices.claim_received(claim.application_id, call.who.organisation_name)
         .text))
     return _answer(claim, "Claim resent")
 
