@@ -28,6 +28,7 @@ test: install
 	$(BIN)/pytest
 
 lint: install
+	$(BIN)/ruff format --check gateway tests bench tools
 	$(BIN)/ruff check gateway tests bench tools
 
 typecheck: install

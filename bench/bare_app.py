@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 BODY = (
-    b'<?xml version=\'1.0\' encoding=\'utf-8\'?>\n<soap:Envelope xmlns:soap="http://schemas.'
+    b"<?xml version='1.0' encoding='utf-8'?>\n<soap:Envelope xmlns:soap=\"http://schemas."
     b'xmlsoap.org/soap/envelope/"><soap:Body><ns2:getSystemProcessVersionResponse xmlns:ns2='
     b'"http://wstk.pip.crif.com/"><claimInfoResponse><code>Ok</code><message>Current process '
     b"version</message><details></details><trace></trace><systemProcessVersion><processName>RTA"
@@ -20,6 +20,7 @@ BODY = (
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     length = int(environ.get("CONTENT_LENGTH") or 0)
     environ["wsgi.input"].read(length)
-    start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"),
-                              ("Content-Length", str(len(BODY)))])
+    start_response(
+        "200 OK", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(BODY)))]
+    )
     return [BODY]

@@ -52,10 +52,12 @@ MARK = "BENCHREFERENCE0000000000"  # replaced by a unique reference per request
 
 # --------------------------------------------------------------------------- the bare app
 _BARE: dict[str, Any] = {}
-OK_BODY = (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP}">'
-           f'<soap:Body><ns2:addClaimResponse xmlns:ns2="{NS}"><claimInfoResponse><code>Ok'
-           "</code><message>Claim submitted</message></claimInfoResponse></ns2:addClaimResponse>"
-           "</soap:Body></soap:Envelope>").encode()
+OK_BODY = (
+    f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP}">'
+    f'<soap:Body><ns2:addClaimResponse xmlns:ns2="{NS}"><claimInfoResponse><code>Ok'
+    "</code><message>Claim submitted</message></claimInfoResponse></ns2:addClaimResponse>"
+    "</soap:Body></soap:Envelope>"
+).encode()
 
 
 def _bare_state() -> dict[str, Any]:
@@ -76,14 +78,16 @@ def _bare_state() -> dict[str, Any]:
             conn.execute("PRAGMA synchronous=NORMAL")
             _BARE["insert"] = lambda body: conn.execute(
                 "INSERT INTO messages (received_at, body) VALUES (?, ?)",
-                (datetime.now(UTC).isoformat(), body))
+                (datetime.now(UTC).isoformat(), body),
+            )
         else:
             import psycopg
 
             pg = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
             _BARE["insert"] = lambda body: pg.execute(
                 "INSERT INTO messages (received_at, body) VALUES (%s, %s)",
-                (datetime.now(UTC), body))
+                (datetime.now(UTC), body),
+            )
     return _BARE
 
 
@@ -96,15 +100,17 @@ def bare_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Ite
     valid = state["schema"].validate(pack)
     state["insert"](raw)
     body = OK_BODY if valid else OK_BODY.replace(b"<code>Ok</code>", b"<code>Failure</code>")
-    start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"),
-                              ("Content-Length", str(len(body)))])
+    start_response(
+        "200 OK", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))]
+    )
     return [body]
 
 
 # --------------------------------------------------------------------------- databases
 @contextmanager
-def databases(server_url: str | None, work: Path, names: tuple[str, ...] = ("gateway", "bare")
-              ) -> Iterator[tuple[str, ...]]:
+def databases(
+    server_url: str | None, work: Path, names: tuple[str, ...] = ("gateway", "bare")
+) -> Iterator[tuple[str, ...]]:
     """One database URL per name, created empty and dropped afterwards."""
     if server_url is None:
         yield tuple(f"sqlite:///{work / name}.db" for name in names)
@@ -121,8 +127,10 @@ def databases(server_url: str | None, work: Path, names: tuple[str, ...] = ("gat
     finally:
         with psycopg.connect(plain, autocommit=True) as admin:
             for name in created:
-                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = %s", (name,))
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (name,),
+                )
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
@@ -132,18 +140,28 @@ def create_bare_table(url: str) -> None:
 
         with sqlite3.connect(url.split("///", 1)[1]) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                         "received_at TEXT NOT NULL, body BLOB NOT NULL)")
+            conn.execute(
+                "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                "received_at TEXT NOT NULL, body BLOB NOT NULL)"
+            )
         return
     import psycopg
 
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as c:
-        c.execute("CREATE TABLE messages (id BIGSERIAL PRIMARY KEY, "
-                  "received_at TIMESTAMPTZ NOT NULL, body BYTEA NOT NULL)")
+        c.execute(
+            "CREATE TABLE messages (id BIGSERIAL PRIMARY KEY, "
+            "received_at TIMESTAMPTZ NOT NULL, body BYTEA NOT NULL)"
+        )
 
 
-_PHASES = ("ClaimSubmitted", "Article75Decision", "LiabilityDecision", "LiabilityAdmitted",
-           "LiabilityDecisionTimeoutEnd", "ExitRejectedClaim")
+_PHASES = (
+    "ClaimSubmitted",
+    "Article75Decision",
+    "LiabilityDecision",
+    "LiabilityAdmitted",
+    "LiabilityDecisionTimeoutEnd",
+    "ExitRejectedClaim",
+)
 
 
 def _claim_rows(count: int, start_id: int) -> Iterator[tuple[Any, ...]]:
@@ -154,16 +172,60 @@ def _claim_rows(count: int, start_id: int) -> Iterator[tuple[Any, ...]]:
         made = now - timedelta(minutes=n % 525_600)
         sent = made.date()
         deadline = None if ended else sent + timedelta(days=21)
-        yield (n, f"{n:016d}", "rta", "R7", 7, 0, phase, str(uuid.uuid4()).upper(), ended,
-               "CR00001", "COMP001", "001", "I", f"BULK-{n}", f"bulk-{n}", False, made, made,
-               sent, made, deadline and "D2", deadline, deadline and "D2", False)
+        yield (
+            n,
+            f"{n:016d}",
+            "rta",
+            "R7",
+            7,
+            0,
+            phase,
+            str(uuid.uuid4()).upper(),
+            ended,
+            "CR00001",
+            "COMP001",
+            "001",
+            "I",
+            f"BULK-{n}",
+            f"bulk-{n}",
+            False,
+            made,
+            made,
+            sent,
+            made,
+            deadline and "D2",
+            deadline,
+            deadline and "D2",
+            False,
+        )
 
 
-_COLUMNS = ("id", "application_id", "service", "release", "version_major", "version_minor",
-            "phase", "guid", "ended", "cr_org_id", "comp_org_id", "comp_branch_id",
-            "insurer_type", "cr_reference", "cr_reference_key", "child_claim", "created_at",
-            "updated_at", "sent_date", "dispatched_at", "deadline_rule", "deadline_date",
-            "liability_rule", "gdpr_deleted")
+_COLUMNS = (
+    "id",
+    "application_id",
+    "service",
+    "release",
+    "version_major",
+    "version_minor",
+    "phase",
+    "guid",
+    "ended",
+    "cr_org_id",
+    "comp_org_id",
+    "comp_branch_id",
+    "insurer_type",
+    "cr_reference",
+    "cr_reference_key",
+    "child_claim",
+    "created_at",
+    "updated_at",
+    "sent_date",
+    "dispatched_at",
+    "deadline_rule",
+    "deadline_date",
+    "liability_rule",
+    "gdpr_deleted",
+)
 
 
 def bulk_claims(url: str, count: int) -> float:
@@ -185,12 +247,15 @@ def bulk_claims(url: str, count: int) -> float:
 
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
         first = conn.execute("SELECT coalesce(max(id), 0) FROM claims").fetchone()[0] + 1
-        with conn.cursor() as cur, cur.copy(f"COPY claims ({', '.join(_COLUMNS)}) FROM STDIN") \
-                as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy(f"COPY claims ({', '.join(_COLUMNS)}) FROM STDIN") as copy,
+        ):
             for row in _claim_rows(count, first):
                 copy.write_row(row)
-        conn.execute("SELECT setval(pg_get_serial_sequence('claims', 'id'), "
-                     "(SELECT max(id) FROM claims))")
+        conn.execute(
+            "SELECT setval(pg_get_serial_sequence('claims', 'id'), (SELECT max(id) FROM claims))"
+        )
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE claims")
@@ -247,9 +312,11 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def envelope(operation: str, fields: str) -> bytes:
-    return (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP}" '
-            f'xmlns:t="{NS}"><soap:Body><t:{operation}>{fields}</t:{operation}></soap:Body>'
-            "</soap:Envelope>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP}" '
+        f'xmlns:t="{NS}"><soap:Body><t:{operation}>{fields}</t:{operation}></soap:Body>'
+        "</soap:Envelope>"
+    ).encode()
 
 
 def call(port: int, body: bytes) -> bytes:
@@ -265,8 +332,13 @@ def reference(tag: str, n: int) -> str:
     return f"B{tag}{n:07d}".ljust(len(MARK), "0")
 
 
-def _client(port: int, template: bytes, tag: str, seconds: float,
-            queue: multiprocessing.Queue[tuple[int, int, bytes]]) -> None:
+def _client(
+    port: int,
+    template: bytes,
+    tag: str,
+    seconds: float,
+    queue: multiprocessing.Queue[tuple[int, int, bytes]],
+) -> None:
     done = errors = n = 0
     sample = b""
     end = time.monotonic() + seconds
@@ -283,9 +355,12 @@ def _client(port: int, template: bytes, tag: str, seconds: float,
 
 def load(port: int, template: bytes, seconds: float, clients: int, run: str) -> tuple[float, int]:
     queue: multiprocessing.Queue[tuple[int, int, bytes]] = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=_client,
-                                     args=(port, template, f"{run}{i:02d}", seconds, queue))
-             for i in range(clients)]
+    procs = [
+        multiprocessing.Process(
+            target=_client, args=(port, template, f"{run}{i:02d}", seconds, queue)
+        )
+        for i in range(clients)
+    ]
     for p in procs:
         p.start()
     results = [queue.get() for _ in procs]
@@ -298,9 +373,15 @@ def load(port: int, template: bytes, seconds: float, clients: int, run: str) -> 
 
 
 def token(port: int, creds: dict[str, str]) -> str:
-    reply = call(port, envelope("getToken", f"<userID>{creds['userID']}</userID><userAsID>"
-                                            f"{creds['userAsID']}</userAsID><password>"
-                                            f"{creds['password']}</password>"))
+    reply = call(
+        port,
+        envelope(
+            "getToken",
+            f"<userID>{creds['userID']}</userID><userAsID>"
+            f"{creds['userAsID']}</userAsID><password>"
+            f"{creds['password']}</password>",
+        ),
+    )
     found = re.search(rb"<accessToken>([^<]+)</accessToken>", reply)
     assert found, reply[:500]
     return found.group(1).decode()
@@ -311,8 +392,11 @@ def latency(port: int, body: bytes, repeat: int) -> str:
     code = re.search(rb"<code>([^<]*)</code>", first)
     if code is None or code.group(1) != b"Ok":
         detail = re.search(rb"<details>([^<]*)</details>", first)
-        return "not available (" + (detail.group(1).decode()[:60] if detail else
-                                    first[:80].decode("utf-8", "replace")) + ")"
+        return (
+            "not available ("
+            + (detail.group(1).decode()[:60] if detail else first[:80].decode("utf-8", "replace"))
+            + ")"
+        )
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -332,52 +416,95 @@ def cnf_template() -> str:
     return cnf(MARK)
 
 
-def reads(port: int, cr_token: str, comp_token: str, repeat: int,
-          known_reference: str) -> dict[str, str]:
-    criteria = (f"<searchClaimCriteria><CRReferenceNumber>{known_reference}"
-                "</CRReferenceNumber></searchClaimCriteria>")
+def reads(
+    port: int, cr_token: str, comp_token: str, repeat: int, known_reference: str
+) -> dict[str, str]:
+    criteria = (
+        f"<searchClaimCriteria><CRReferenceNumber>{known_reference}"
+        "</CRReferenceNumber></searchClaimCriteria>"
+    )
     return {
         "getClaimsList (CR handler)": latency(
-            port, envelope("getClaimsList", f"<accessToken>{cr_token}</accessToken>"), repeat),
+            port, envelope("getClaimsList", f"<accessToken>{cr_token}</accessToken>"), repeat
+        ),
         "getClaimsList (COMP handler)": latency(
-            port, envelope("getClaimsList", f"<accessToken>{comp_token}</accessToken>"), repeat),
+            port, envelope("getClaimsList", f"<accessToken>{comp_token}</accessToken>"), repeat
+        ),
         "searchClaims (no criteria)": latency(
-            port, envelope("searchClaims", f"<accessToken>{cr_token}</accessToken>"), repeat),
+            port, envelope("searchClaims", f"<accessToken>{cr_token}</accessToken>"), repeat
+        ),
         "searchClaims (CRReferenceNumber)": latency(
-            port, envelope("searchClaims", f"{criteria}<accessToken>{cr_token}</accessToken>"),
-            repeat),
+            port,
+            envelope("searchClaims", f"{criteria}<accessToken>{cr_token}</accessToken>"),
+            repeat,
+        ),
     }
 
 
-def measure_gateway(gateway: list[str], env: dict[str, str], work: Path, args: argparse.Namespace,
-                    creds: dict[str, dict[str, str]], run: str, with_reads: bool
-                    ) -> tuple[float, int, dict[str, str], str]:
+def measure_gateway(
+    gateway: list[str],
+    env: dict[str, str],
+    work: Path,
+    args: argparse.Namespace,
+    creds: dict[str, dict[str, str]],
+    run: str,
+    with_reads: bool,
+) -> tuple[float, int, dict[str, str], str]:
     """addClaim through ``gateway serve`` on ``env``'s database (and the read latencies)."""
-    proc, port = start([*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"],
-                       work / f"gateway-{run}.log", env)
+    proc, port = start(
+        [*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"],
+        work / f"gateway-{run}.log",
+        env,
+    )
     try:
         cr = token(port, creds["cr"])
-        template = envelope("addClaim", f"<claimXML>{escape(cnf_template())}</claimXML>"
-                                        f"<accessToken>{cr}</accessToken>")
+        template = envelope(
+            "addClaim",
+            f"<claimXML>{escape(cnf_template())}</claimXML><accessToken>{cr}</accessToken>",
+        )
         load(port, template, 2, args.clients, f"{run}w")  # warm-up
         rate, errors = load(port, template, args.seconds, args.clients, run)
         # the first claim of the first round's warm-up: searched for by its reference
-        latencies = reads(port, cr, token(port, creds["comp"]), args.repeat,
-                          reference(f"{run[0]}1w00", 1)) if with_reads else {}
+        latencies = (
+            reads(port, cr, token(port, creds["comp"]), args.repeat, reference(f"{run[0]}1w00", 1))
+            if with_reads
+            else {}
+        )
     finally:
         stop(proc)
     return rate, errors, latencies, cr
 
 
-def measure_app(app: str, env: dict[str, str], work: Path, args: argparse.Namespace,
-                access_token: str, run: str) -> tuple[float, int]:
+def measure_app(
+    app: str, env: dict[str, str], work: Path, args: argparse.Namespace, access_token: str, run: str
+) -> tuple[float, int]:
     """addClaim load on one of this directory's WSGI apps under the same gunicorn settings."""
-    proc, port = start([sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers",
-                        "2", "--worker-class", "sync", "--timeout", "60", "--chdir",
-                        str(ROOT / "bench"), app], work / f"{run}.log", env)
+    proc, port = start(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+            "--chdir",
+            str(ROOT / "bench"),
+            app,
+        ],
+        work / f"{run}.log",
+        env,
+    )
     try:
-        template = envelope("addClaim", f"<claimXML>{escape(cnf_template())}</claimXML>"
-                                        f"<accessToken>{access_token}</accessToken>")
+        template = envelope(
+            "addClaim",
+            f"<claimXML>{escape(cnf_template())}</claimXML>"
+            f"<accessToken>{access_token}</accessToken>",
+        )
         load(port, template, 2, args.clients, f"{run}w")
         return load(port, template, args.seconds, args.clients, run)
     finally:
@@ -389,15 +516,21 @@ def seed(gateway: list[str], env: dict[str, str]) -> dict[str, dict[str, str]]:
     subprocess.run([*gateway, "db", "upgrade"], env=env, check=True, capture_output=True)
     demo = subprocess.run([*gateway, "demo", "--json"], env=env, check=True, capture_output=True)
     a2a = json.loads(demo.stdout)["a2a"]
-    return {"cr": next(c for c in a2a if c["userAsID"] == "cr-rta-ch"),
-            "comp": next(c for c in a2a if c["userAsID"] == "comp-rta-ch")}
+    return {
+        "cr": next(c for c in a2a if c["userAsID"] == "cr-rta-ch"),
+        "comp": next(c for c in a2a if c["userAsID"] == "comp-rta-ch"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=6, help="seconds per figure")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds; each measures every app once, the medians are reported")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds; each measures every app once, the medians are reported",
+    )
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=30, help="calls per latency figure")
@@ -407,8 +540,10 @@ def main(argv: list[str] | None = None) -> int:
     with databases(args.database_url, work, ("small", "large", "bare")) as (small, large, bare):
         kind = small.split(":")[0].split("+")[0]
         base = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-        envs = {"small": {**base, "GATEWAY_DATABASE_URL": small},
-                "large": {**base, "GATEWAY_DATABASE_URL": large}}
+        envs = {
+            "small": {**base, "GATEWAY_DATABASE_URL": small},
+            "large": {**base, "GATEWAY_DATABASE_URL": large},
+        }
         gateway = [sys.executable, "-m", "gateway.cli"]
         creds = seed(gateway, envs["small"])
         seed(gateway, envs["large"])
@@ -421,20 +556,33 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(1, args.rounds + 1):
             last = n == args.rounds
             for size in ("small", "large"):
-                rate, failed, reads_, cr = measure_gateway(gateway, envs[size], work, args,
-                                                           creds, f"{size[0]}{n}", last)
+                rate, failed, reads_, cr = measure_gateway(
+                    gateway, envs[size], work, args, creds, f"{size[0]}{n}", last
+                )
                 figures[size].append(rate)
                 errors[size] += failed
                 latency[size] = reads_ or latency.get(size, {})
                 if size == "small":
                     small_token = cr
-            rate, failed = measure_app("bench_claims:bare_app", {**base, "BENCH_BARE_URL": bare},
-                                       work, args, "x", f"bare{n}")
+            rate, failed = measure_app(
+                "bench_claims:bare_app",
+                {**base, "BENCH_BARE_URL": bare},
+                work,
+                args,
+                "x",
+                f"bare{n}",
+            )
             figures["bare"].append(rate)
             errors["bare"] += failed
             # the floor writes into the small database, with a token the gateway issued there
-            rate, failed = measure_app("floor_claims:app", {**base, "FLOOR_DATABASE_URL": small},
-                                       work, args, small_token, f"floor{n}")
+            rate, failed = measure_app(
+                "floor_claims:app",
+                {**base, "FLOOR_DATABASE_URL": small},
+                work,
+                args,
+                small_token,
+                f"floor{n}",
+            )
             figures["floor"].append(rate)
             errors["floor"] += failed
         sizes = claim_count(small), claim_count(large)
@@ -444,18 +592,26 @@ def main(argv: list[str] | None = None) -> int:
     def line(label: str, name: str) -> str:
         return rounds_line(label, figures[name], errors[name], 44)
 
-    print(f"== addClaim, ~{len(escape(cnf_template())) // 1024 + 1} KB CNF, {args.clients} "
-          f"clients, {args.seconds:g} s per figure, median of {args.rounds} rounds, {kind}")
+    print(
+        f"== addClaim, ~{len(escape(cnf_template())) // 1024 + 1} KB CNF, {args.clients} "
+        f"clients, {args.seconds:g} s per figure, median of {args.rounds} rounds, {kind}"
+    )
     print(line(f"gateway serve (2 workers), {sizes[0]:,} claims:", "small"))
     print(line("bare WSGI app (parse + XSD + INSERT):", "bare"))
     print(line("floor app (parse + XSD + addClaim's SQL):", "floor"))
-    print_ratios(med["small"], med["floor"], med["bare"], "addClaim that checks the token and "
-                 "writes claim, pack, timers, notices and journal")
+    print_ratios(
+        med["small"],
+        med["floor"],
+        med["bare"],
+        "addClaim that checks the token and writes claim, pack, timers, notices and journal",
+    )
     print(f"{args.claims:,} claims stored in {took:.1f} s (bulk) in a second database:")
     print(line(f"gateway serve, {sizes[1]:,} claims:", "large"))
     print(f"ratio large/small: {med['large'] / med['small']:.1%} (target >= 90%)")
-    print(f"== read latency ({args.repeat} calls each, last round), {sizes[0]:,} claims vs "
-          f"{sizes[1]:,} claims")
+    print(
+        f"== read latency ({args.repeat} calls each, last round), {sizes[0]:,} claims vs "
+        f"{sizes[1]:,} claims"
+    )
     for name in latency["small"]:
         print(f"{name:34} small: {latency['small'][name]}")
         print(f"{'':34} large: {latency['large'][name]}")
@@ -465,8 +621,9 @@ def main(argv: list[str] | None = None) -> int:
 def rounds_line(label: str, rates: list[float], errors: int, width: int) -> str:
     """A figure as the median of its rounds, with every round's."""
     rounds = ", ".join(f"{rate:.1f}" for rate in rates)
-    return (f"{label:{width}}{statistics.median(rates):8.1f} req/s (rounds: {rounds}; "
-            f"{errors} errors)")
+    return (
+        f"{label:{width}}{statistics.median(rates):8.1f} req/s (rounds: {rounds}; {errors} errors)"
+    )
 
 
 def print_ratios(gateway: float, floor: float, bare: float, floor_does: str) -> None:

@@ -93,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=6)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--database-url", help="a PostgreSQL server: the benchmark creates "
-                        "and drops its own database there")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server: the benchmark creates and drops its own database there",
+    )
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="gw-bench-"))
     with databases(args.database_url, work, ("gateway",)) as (url,):
@@ -128,8 +130,20 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
             proc.wait()
 
     def gunicorn(app: str) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2",
-                "--worker-class", "sync", "--chdir", str(ROOT / "bench"), app]
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--chdir",
+            str(ROOT / "bench"),
+            app,
+        ]
 
     servers = {
         "gateway": ([*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"], env),
@@ -149,13 +163,19 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
         return rounds_line(label, rates[name], errors[name], 56)
 
     kind = url.split(":")[0]
-    print(f"== getSystemProcessVersion, {args.clients} clients, {args.seconds:g} s per figure, "
-          f"median of {args.rounds} rounds, {kind}")
+    print(
+        f"== getSystemProcessVersion, {args.clients} clients, {args.seconds:g} s per figure, "
+        f"median of {args.rounds} rounds, {kind}"
+    )
     print(line("gateway serve (2 workers):", "gateway"))
     print(line("floor app (token SELECT + journal INSERTs, raw driver):", "floor"))
     print(line("bare WSGI app, same gunicorn settings:", "bare"))
-    print_ratios(med["gateway"], med["floor"], med["bare"],
-                 "gateway that journals every request in its own transaction")
+    print_ratios(
+        med["gateway"],
+        med["floor"],
+        med["bare"],
+        "gateway that journals every request in its own transaction",
+    )
     return 0
 
 

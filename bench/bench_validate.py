@@ -43,12 +43,27 @@ SCHEMA = REPO / "schemas" / "rta" / "R7" / "AddClaim_ClaimData-v3.8.xsd"
 
 def cli_rate(folder: Path, count: int) -> float:
     """(a) documents per second of the CLI as a subprocess."""
-    command = [sys.executable, "-m", "gateway.validation.cli", "validate", str(folder),
-               "--jobs", "1", "--format", "json", "--sent-date", SENT_DATE,
-               "--service", "rta", "--release", "R7"]
+    command = [
+        sys.executable,
+        "-m",
+        "gateway.validation.cli",
+        "validate",
+        str(folder),
+        "--jobs",
+        "1",
+        "--format",
+        "json",
+        "--sent-date",
+        SENT_DATE,
+        "--service",
+        "rta",
+        "--release",
+        "R7",
+    ]
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          check=False)
+    done = subprocess.run(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+    )
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"gateway validate failed ({done.returncode}): {done.stderr.decode()}")
@@ -72,8 +87,7 @@ def engine_rate(files: list[Path]) -> float:
     ctx = RuleContext(sent_date=date.fromisoformat(SENT_DATE))
     start = time.perf_counter()
     for path in files:
-        check_document(registry, path.read_bytes(), Service.RTA, "R7", None, ctx,
-                       source=str(path))
+        check_document(registry, path.read_bytes(), Service.RTA, "R7", None, ctx, source=str(path))
     return len(files) / (time.perf_counter() - start)
 
 
@@ -89,18 +103,25 @@ def xmlschema_rate(files: list[Path]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=10_000, help="documents (default 10000)")
-    parser.add_argument("--sample", type=int, default=500,
-                        help="documents for the xmlschema run (default 500)")
-    parser.add_argument("--repeat", type=int, default=2,
-                        help="runs of each measurement; the best one counts (default 2)")
+    parser.add_argument(
+        "--sample", type=int, default=500, help="documents for the xmlschema run (default 500)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=2,
+        help="runs of each measurement; the best one counts (default 2)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
         folder = Path(tmp)
         tally = write_corpus(folder, args.count)
         files = sorted(folder.glob("*.xml"))
         size = sum(p.stat().st_size for p in files) / len(files)
-        print(f"corpus: {len(files)} RTA R7 CNFs, {size / 1024:.1f} KB average, "
-              f"{tally['valid']} valid, {tally['invalid']} invalid")
+        print(
+            f"corpus: {len(files)} RTA R7 CNFs, {size / 1024:.1f} KB average, "
+            f"{tally['valid']} valid, {tally['invalid']} invalid"
+        )
         lxml_rate(files[:200])  # warm the page cache before anything is timed
         best = range(max(1, args.repeat))
         a = max(cli_rate(folder, len(files)) for _ in best)
@@ -110,8 +131,10 @@ def main() -> int:
     print(f"(a)  gateway validate --jobs 1 --format json : {a:9.0f} docs/s")
     print(f"(a') check_document in-process               : {a2:9.0f} docs/s")
     print(f"(b)  bare lxml parse + XSD validate           : {b:9.0f} docs/s")
-    print(f"(c)  xmlschema XMLSchema10.is_valid           : {c:9.0f} docs/s "
-          f"(sample of {min(args.sample, len(files))})")
+    print(
+        f"(c)  xmlschema XMLSchema10.is_valid           : {c:9.0f} docs/s "
+        f"(sample of {min(args.sample, len(files))})"
+    )
     print(f"a/b = {a / b:.2f} (target >= 0.80)   a/c = {a / c:.1f} (target >= 25)")
     return 0
 

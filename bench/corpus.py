@@ -17,10 +17,18 @@ SENT_DATE = "2026-11-24"
 
 _FIRST = ("Alice", "Bilal", "Carol", "Deepa", "Edward", "Fatima", "George", "Hana", "Ivan", "Jo")
 _LAST = ("Brown", "Khan", "White", "Patel", "Jones", "Ahmed", "Smith", "Novak", "Evans", "Lee")
-_TOWNS = (("Leeds", "LS1 4AB"), ("Manchester", "M1 1AE"), ("Bristol", "BS1 5TR"),
-          ("Cardiff", "CF10 1EP"), ("York", "YO1 7HH"), ("Glasgow", "G2 1DY"))
-_TEXT = ("The claimant was stationary at traffic lights when the defendant's vehicle struck the "
-         "rear of the claimant's car at moderate speed, pushing it forward into the junction. ")
+_TOWNS = (
+    ("Leeds", "LS1 4AB"),
+    ("Manchester", "M1 1AE"),
+    ("Bristol", "BS1 5TR"),
+    ("Cardiff", "CF10 1EP"),
+    ("York", "YO1 7HH"),
+    ("Glasgow", "G2 1DY"),
+)
+_TEXT = (
+    "The claimant was stationary at traffic lights when the defendant's vehicle struck the "
+    "rear of the claimant's car at moderate speed, pushing it forward into the junction. "
+)
 
 
 def _a(**attributes: str) -> str:
@@ -30,8 +38,15 @@ def _a(**attributes: str) -> str:
 def _address(rng: random.Random, kind: str = "P") -> str:
     town, postcode = rng.choice(_TOWNS)
     street = f"{rng.randint(1, 300)} High Street"
-    attributes = _a(Country="United Kingdom", PostCode=postcode, City=town, County="County",
-                    Street1=street, Street2="Town Centre", AddressType=kind)
+    attributes = _a(
+        Country="United Kingdom",
+        PostCode=postcode,
+        City=town,
+        County="County",
+        Street1=street,
+        Street2="Town Centre",
+        AddressType=kind,
+    )
     return f"<Address {attributes}/>"
 
 
@@ -42,13 +57,14 @@ def _person(rng: random.Random, element: str, birth: str | None = None) -> str:
 
 
 def _other_party(rng: random.Random, n: int) -> str:
-    vehicle = _a(VRN=f"OP{n}{rng.randint(10, 99)}ABC", Make="Vauxhall", Model="Astra",
-                 Color="Blue")
+    vehicle = _a(VRN=f"OP{n}{rng.randint(10, 99)}ABC", Make="Vauxhall", Model="Astra", Color="Blue")
     insurer = _a(CompanyName="Other Insurance plc", PolicyNumber=f"P{rng.randint(10000, 99999)}")
-    return (f"<OtherParty {_a(OPType='W')}>{_person(rng, 'PersonalDetails')}"
-            f"<VihicleInformation {vehicle}/>"
-            f"<InsuranceCompanyInformatiion {insurer}>{_address(rng, 'A')}"
-            "</InsuranceCompanyInformatiion></OtherParty>")
+    return (
+        f"<OtherParty {_a(OPType='W')}>{_person(rng, 'PersonalDetails')}"
+        f"<VihicleInformation {vehicle}/>"
+        f"<InsuranceCompanyInformatiion {insurer}>{_address(rng, 'A')}"
+        "</InsuranceCompanyInformatiion></OtherParty>"
+    )
 
 
 def _hospital(h: int) -> str:
@@ -61,22 +77,45 @@ def cnf(rng: random.Random, index: int) -> str:
     """One valid RTA R7 CNF of about 8 KB."""
     accident = f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}"
     birth = f"{rng.randint(1950, 2000)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-    company = _a(CompanyName="Smith and Jones Solicitors LLP", BranchName="Leeds",
-                 EmailAddress="claims@example.org", ContactName=rng.choice(_FIRST),
-                 ContactSurname=rng.choice(_LAST), TelephoneNumber="01632 960001",
-                 ReferenceNumber=f"SJ/2026/{index:06d}")
+    company = _a(
+        CompanyName="Smith and Jones Solicitors LLP",
+        BranchName="Leeds",
+        EmailAddress="claims@example.org",
+        ContactName=rng.choice(_FIRST),
+        ContactSurname=rng.choice(_LAST),
+        TelephoneNumber="01632 960001",
+        ReferenceNumber=f"SJ/2026/{index:06d}",
+    )
     defendant = _a(DefendantStatus="P", PolicyNumberReference="POL123456", Comments=_TEXT[:120])
-    insurer = _a(InsurerName="Example Insurance", InsurerOrganizationID="COMP009",
-                 InsurerOrganizationPath="/COMP009", InsurerType="I")
-    claimant = _a(Occupation="Teacher", ChildClaim="0", NationalInsuranceNumber="AB123456C",
-                  AskCUEPIReference=f"ASKCUEPI{index:08d}")
-    injury = _a(Whiplash="1", SoftTissue="1", InjurySustainedDescription=_TEXT * 2,
-                TimeOffRequired="1", TimeOffPeriod="10", MedicalAttentionSeeking="1",
-                MedicalAttentionFirstDate=accident, HospitalAttendance="1")
-    accident_details = _a(ClaimantType="0", AccidentDate=accident,
-                          AccidentTime=f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
-                          AccidentLocation="Leeds inner ring road",
-                          AccidentDescription=_TEXT * 2)
+    insurer = _a(
+        InsurerName="Example Insurance",
+        InsurerOrganizationID="COMP009",
+        InsurerOrganizationPath="/COMP009",
+        InsurerType="I",
+    )
+    claimant = _a(
+        Occupation="Teacher",
+        ChildClaim="0",
+        NationalInsuranceNumber="AB123456C",
+        AskCUEPIReference=f"ASKCUEPI{index:08d}",
+    )
+    injury = _a(
+        Whiplash="1",
+        SoftTissue="1",
+        InjurySustainedDescription=_TEXT * 2,
+        TimeOffRequired="1",
+        TimeOffPeriod="10",
+        MedicalAttentionSeeking="1",
+        MedicalAttentionFirstDate=accident,
+        HospitalAttendance="1",
+    )
+    accident_details = _a(
+        ClaimantType="0",
+        AccidentDate=accident,
+        AccidentTime=f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
+        AccidentLocation="Leeds inner ring road",
+        AccidentDescription=_TEXT * 2,
+    )
     police = _a(StationName="Millgarth", ReportingOfficerName="PC Example")
     parties = "".join(_other_party(rng, n) for n in range(6))
     hospitals = "".join(_hospital(h) for h in range(1, 5))

@@ -53,8 +53,7 @@ def _connect() -> dict[str, Any]:
         else:
             import psycopg
 
-            conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"),
-                                   autocommit=True)
+            conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
             _STATE.update(conn=conn, begin="BEGIN", p="%s", stamp=lambda at: at)
     return _STATE
 
@@ -72,27 +71,67 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
     correlation_id, now = str(uuid.uuid4()), datetime.now(UTC)
     conn.execute(state["begin"])
     row = conn.execute(CHECK.format(p=p), (token,)).fetchone()
-    journal(conn, p, stamp, now, correlation_id, "getSystemProcessVersion", row is not None,
-            raw, len(BODY))
+    journal(
+        conn,
+        p,
+        stamp,
+        now,
+        correlation_id,
+        "getSystemProcessVersion",
+        row is not None,
+        raw,
+        len(BODY),
+    )
     conn.execute("COMMIT")
     return answer(start_response, BODY, row is not None)
 
 
-def journal(conn: Any, p: str, stamp: Callable[[datetime], Any], now: datetime,
-            correlation_id: str, operation: str, ok: bool, raw: bytes, answered: int) -> None:
+def journal(
+    conn: Any,
+    p: str,
+    stamp: Callable[[datetime], Any],
+    now: datetime,
+    correlation_id: str,
+    operation: str,
+    ok: bool,
+    raw: bytes,
+    answered: int,
+) -> None:
     """The journal entry and the stored message of a request (inside its transaction)."""
-    conn.execute(JOURNAL.format(p=p), (
-        stamp(now), correlation_id, "/PIP.WSTK/PIPWSTK", "RTA", operation, "cr-a2a",
-        "cr-rta-ch", "Ok" if ok else "Failure", 1, len(raw), answered))
-    conn.execute(MESSAGE.format(p=p), (
-        correlation_id, stamp(now), stamp(now + timedelta(days=30)), "/PIP.WSTK/PIPWSTK", raw,
-        False))
+    conn.execute(
+        JOURNAL.format(p=p),
+        (
+            stamp(now),
+            correlation_id,
+            "/PIP.WSTK/PIPWSTK",
+            "RTA",
+            operation,
+            "cr-a2a",
+            "cr-rta-ch",
+            "Ok" if ok else "Failure",
+            1,
+            len(raw),
+            answered,
+        ),
+    )
+    conn.execute(
+        MESSAGE.format(p=p),
+        (
+            correlation_id,
+            stamp(now),
+            stamp(now + timedelta(days=30)),
+            "/PIP.WSTK/PIPWSTK",
+            raw,
+            False,
+        ),
+    )
 
 
 def answer(start_response: Callable[..., Any], body: bytes, ok: bool) -> list[bytes]:
     """``body`` as it is, or with its code turned to Failure."""
     if not ok:
         body = body.replace(b"<code>Ok</code>", b"<code>Failure</code>")
-    start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"),
-                              ("Content-Length", str(len(body)))])
+    start_response(
+        "200 OK", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))]
+    )
     return [body]

@@ -26,25 +26,62 @@ from bench_claims import NS, OK_BODY, SOAP, XSD
 from floor_app import CHECK, answer, journal
 
 TOKEN = re.compile(rb"<accessToken>([^<]+)</accessToken>")
-COMPENSATOR = ("SELECT kind, active, rta_enabled, compensator_type FROM organisations "
-               "WHERE organisation_id = {p}")
-REFERENCE = ("SELECT id FROM claims WHERE service = {p} AND cr_org_id = {p} AND "
-             "cr_reference_key = {p} AND NOT ended LIMIT 1")
+COMPENSATOR = (
+    "SELECT kind, active, rta_enabled, compensator_type FROM organisations "
+    "WHERE organisation_id = {p}"
+)
+REFERENCE = (
+    "SELECT id FROM claims WHERE service = {p} AND cr_org_id = {p} AND "
+    "cr_reference_key = {p} AND NOT ended LIMIT 1"
+)
 RECIPIENTS = "SELECT user_id, profiles FROM users WHERE organisation_id = {p} AND enabled"
-CLAIM_COLUMNS = ("id", "application_id", "service", "release", "version_major", "version_minor",
-                 "claim_type", "phase", "guid", "ended", "cr_org_id", "comp_org_id",
-                 "comp_branch_id", "insurer_type", "cr_reference", "cr_reference_key",
-                 "child_claim", "claimant_birth_date", "accident_date", "created_at",
-                 "updated_at", "sent_date", "dispatched_at", "deadline_rule", "deadline_date",
-                 "timeout_at", "liability_deadline", "liability_rule", "gdpr_deleted")
-CLAIM = (f"INSERT INTO claims ({', '.join(CLAIM_COLUMNS)}) VALUES "
-         f"({', '.join(['{p}'] * len(CLAIM_COLUMNS))})")
-PACK = ("INSERT INTO claim_packs (claim_id, kind, number, xml, sha256, created_at, "
-        "organisation_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})")
-TIMER = ("INSERT INTO claim_timers (claim_id, kind, rule, days_left, fire_at, guid) "
-         "VALUES ({p}, {p}, {p}, {p}, {p}, {p})")
-NOTIFICATION = ("INSERT INTO notifications (guid, user_id, application_id, created_at, message,"
-                " machine) VALUES ({p}, {p}, {p}, {p}, {p}, {p})")
+CLAIM_COLUMNS = (
+    "id",
+    "application_id",
+    "service",
+    "release",
+    "version_major",
+    "version_minor",
+    "claim_type",
+    "phase",
+    "guid",
+    "ended",
+    "cr_org_id",
+    "comp_org_id",
+    "comp_branch_id",
+    "insurer_type",
+    "cr_reference",
+    "cr_reference_key",
+    "child_claim",
+    "claimant_birth_date",
+    "accident_date",
+    "created_at",
+    "updated_at",
+    "sent_date",
+    "dispatched_at",
+    "deadline_rule",
+    "deadline_date",
+    "timeout_at",
+    "liability_deadline",
+    "liability_rule",
+    "gdpr_deleted",
+)
+CLAIM = (
+    f"INSERT INTO claims ({', '.join(CLAIM_COLUMNS)}) VALUES "
+    f"({', '.join(['{p}'] * len(CLAIM_COLUMNS))})"
+)
+PACK = (
+    "INSERT INTO claim_packs (claim_id, kind, number, xml, sha256, created_at, "
+    "organisation_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})"
+)
+TIMER = (
+    "INSERT INTO claim_timers (claim_id, kind, rule, days_left, fire_at, guid) "
+    "VALUES ({p}, {p}, {p}, {p}, {p}, {p})"
+)
+NOTIFICATION = (
+    "INSERT INTO notifications (guid, user_id, application_id, created_at, message,"
+    " machine) VALUES ({p}, {p}, {p}, {p}, {p}, {p})"
+)
 _STATE: dict[str, Any] = {}
 
 
@@ -58,8 +95,9 @@ def _state() -> dict[str, Any]:
     from gateway.validation.hardened import parse_text
 
     url = os.environ["FLOOR_DATABASE_URL"]
-    _STATE.update(parse=parse_text, schema=etree.XMLSchema(etree.parse(str(XSD))),
-                  lock=WriterLock(url))
+    _STATE.update(
+        parse=parse_text, schema=etree.XMLSchema(etree.parse(str(XSD))), lock=WriterLock(url)
+    )
     if url.startswith("sqlite"):
         import sqlite3
 
@@ -67,22 +105,41 @@ def _state() -> dict[str, Any]:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        _STATE.update(conn=conn, begin="BEGIN IMMEDIATE", p="?", stamp=_sqlite_time,
-                      next_id="SELECT coalesce(max(id), 0) + 1 FROM claims",
-                      batch=lambda _conn: contextlib.nullcontext())
+        _STATE.update(
+            conn=conn,
+            begin="BEGIN IMMEDIATE",
+            p="?",
+            stamp=_sqlite_time,
+            next_id="SELECT coalesce(max(id), 0) + 1 FROM claims",
+            batch=lambda _conn: contextlib.nullcontext(),
+        )
     else:
         import psycopg
 
         conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
         # pipeline mode: the writes after the last read go to the server in one round trip
-        _STATE.update(conn=conn, begin="BEGIN", p="%s", stamp=lambda at: at,
-                      next_id="SELECT nextval(pg_get_serial_sequence('claims', 'id'))",
-                      batch=lambda conn: conn.pipeline())
+        _STATE.update(
+            conn=conn,
+            begin="BEGIN",
+            p="%s",
+            stamp=lambda at: at,
+            next_id="SELECT nextval(pg_get_serial_sequence('claims', 'id'))",
+            batch=lambda conn: conn.pipeline(),
+        )
     p = _STATE["p"]
-    _STATE["sql"] = {name: sql.format(p=p) for name, sql in (
-        ("check", CHECK), ("compensator", COMPENSATOR), ("reference", REFERENCE),
-        ("recipients", RECIPIENTS), ("claim", CLAIM), ("pack", PACK), ("timer", TIMER),
-        ("notification", NOTIFICATION))}
+    _STATE["sql"] = {
+        name: sql.format(p=p)
+        for name, sql in (
+            ("check", CHECK),
+            ("compensator", COMPENSATOR),
+            ("reference", REFERENCE),
+            ("recipients", RECIPIENTS),
+            ("claim", CLAIM),
+            ("pack", PACK),
+            ("timer", TIMER),
+            ("notification", NOTIFICATION),
+        )
+    }
     return _STATE
 
 
@@ -107,25 +164,78 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
         conn.execute(state["begin"])
         ok = valid and conn.execute(sql["check"], (token,)).fetchone() is not None
         ok = ok and conn.execute(sql["compensator"], ("COMP001",)).fetchone() is not None
-        ok = ok and conn.execute(sql["reference"], (
-            "rta", "CR00001", reference.lower())).fetchone() is None
+        ok = (
+            ok
+            and conn.execute(sql["reference"], ("rta", "CR00001", reference.lower())).fetchone()
+            is None
+        )
         if ok:
             claim_id = conn.execute(state["next_id"]).fetchone()[0]
             app_id, guid = f"{claim_id:016d}", str(uuid.uuid4()).upper()
             due = today + timedelta(days=21)
-            conn.execute(sql["claim"], tuple(stamp(v) if isinstance(v, date) else v for v in (
-                claim_id, app_id, "rta", "R7", 7, 0, "A", "ClaimSubmitted", guid, False,
-                "CR00001", "COMP001", "001", "I", reference, reference.lower(), False,
-                date(1980, 1, 1), today, now, now, today, now, "D2", due, now, due, "D2",
-                False)))
-            conn.execute(sql["pack"], (claim_id, "CNF", 1, claim_xml,
-                                       hashlib.sha256(claim_xml.encode()).hexdigest(),
-                                       stamp(now), "CR00001"))
+            conn.execute(
+                sql["claim"],
+                tuple(
+                    stamp(v) if isinstance(v, date) else v
+                    for v in (
+                        claim_id,
+                        app_id,
+                        "rta",
+                        "R7",
+                        7,
+                        0,
+                        "A",
+                        "ClaimSubmitted",
+                        guid,
+                        False,
+                        "CR00001",
+                        "COMP001",
+                        "001",
+                        "I",
+                        reference,
+                        reference.lower(),
+                        False,
+                        date(1980, 1, 1),
+                        today,
+                        now,
+                        now,
+                        today,
+                        now,
+                        "D2",
+                        due,
+                        now,
+                        due,
+                        "D2",
+                        False,
+                    )
+                ),
+            )
+            conn.execute(
+                sql["pack"],
+                (
+                    claim_id,
+                    "CNF",
+                    1,
+                    claim_xml,
+                    hashlib.sha256(claim_xml.encode()).hexdigest(),
+                    stamp(now),
+                    "CR00001",
+                ),
+            )
             for kind, left in (("TIMEOUT", None), ("WARN", 5), ("LIMIT", 0)):
                 conn.execute(sql["timer"], (claim_id, kind, "D2", left, stamp(now), guid))
             for user_id, _profiles in conn.execute(sql["recipients"], ("COMP001",)).fetchall():
-                conn.execute(sql["notification"], (str(uuid.uuid4()).upper(), user_id, app_id,
-                                                   stamp(now), "Claim received", True))
+                conn.execute(
+                    sql["notification"],
+                    (
+                        str(uuid.uuid4()).upper(),
+                        user_id,
+                        app_id,
+                        stamp(now),
+                        "Claim received",
+                        True,
+                    ),
+                )
         journal(conn, state["p"], stamp, now, correlation_id, "addClaim", ok, raw, len(OK_BODY))
         conn.execute("COMMIT")
     return answer(start_response, OK_BODY, ok)

@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PG = os.environ.get("GATEWAY_BENCH_POSTGRES_URL",
-                    "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG = os.environ.get(
+    "GATEWAY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def postgres_answers() -> bool:

@@ -58,8 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with c.database.unit_of_work() as uow:
         if args.if_empty and uow.organisations.all():
             if uow.organisations.get(ORGANISATIONS[0].organisation_id) is None:
-                print("database already has organisations; demo world not seeded",
-                      file=sys.stderr)
+                print("database already has organisations; demo world not seeded", file=sys.stderr)
                 return 0
             creds = credentials()  # seeded before: show the same credentials again
         else:
@@ -70,8 +69,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         print("Demo world ready. A2A credentials (userID / userAsID / password):")
         for row in creds["a2a"]:
-            print(f"  {row['organisationId']:8} {row['profile']:15} {row['userID']:9} "
-                  f"{row['userAsID']:15} {row['password']}")
+            print(
+                f"  {row['organisationId']:8} {row['profile']:15} {row['userID']:9} "
+                f"{row['userAsID']:15} {row['password']}"
+            )
     return 0
 
 
@@ -85,17 +86,29 @@ def cmd_admin(args: argparse.Namespace) -> int:
     with c.database.unit_of_work() as uow:
         action = args.admin_action
         if action == "org-create":
-            outcome = admin.ensure_organisation(uow, admin.OrganisationSpec(
-                args.id, args.type, args.name, args.compensator_type,
-                rta="rta" in args.services, elpl="elpl" in args.services), now)
+            outcome = admin.ensure_organisation(
+                uow,
+                admin.OrganisationSpec(
+                    args.id,
+                    args.type,
+                    args.name,
+                    args.compensator_type,
+                    rta="rta" in args.services,
+                    elpl="elpl" in args.services,
+                ),
+                now,
+            )
             print(f"organisation {args.id}: {outcome}")
         elif action == "org-list":
             for org in uow.organisations.all():
-                print(f"{org.organisation_id}\t{org.kind}\t{org.compensator_type or '-'}\t"
-                      f"{org.name}")
+                print(
+                    f"{org.organisation_id}\t{org.kind}\t{org.compensator_type or '-'}\t{org.name}"
+                )
         elif action == "branch-create":
-            print(f"branch /{args.org}/{args.id}: "
-                  f"{admin.ensure_branch(uow, args.org, args.id, args.name)}")
+            print(
+                f"branch /{args.org}/{args.id}: "
+                f"{admin.ensure_branch(uow, args.org, args.id, args.name)}"
+            )
         elif action == "branch-list":
             for b in uow.organisations.branches(args.org):
                 print(f"/{b.organisation_id}/{b.branch_id}\t{b.name}")
@@ -103,9 +116,22 @@ def cmd_admin(args: argparse.Namespace) -> int:
             password = os.environ.get(args.password_env) if args.password_env else None
             if args.password_env and not password:
                 raise admin.AdminError(f"environment variable {args.password_env} is empty")
-            outcome = admin.ensure_user(uow, c.auth, admin.UserSpec(
-                args.id, args.org, args.first_name, args.surname, args.profiles, args.branch,
-                args.middle_name), now, password, password_expired=True)
+            outcome = admin.ensure_user(
+                uow,
+                c.auth,
+                admin.UserSpec(
+                    args.id,
+                    args.org,
+                    args.first_name,
+                    args.surname,
+                    args.profiles,
+                    args.branch,
+                    args.middle_name,
+                ),
+                now,
+                password,
+                password_expired=True,
+            )
             print(f"user {args.id}: {outcome}")
         elif action == "user-list":
             users = uow.users.of_organisation(args.org) if args.org else uow.users.all()
@@ -140,8 +166,10 @@ def cmd_journal(args: argparse.Namespace) -> int:
             messages = uow.journal.purge_messages(_now())
             tokens = uow.tokens.purge_expired(_now())
             uow.commit()
-            print(f"{messages} stored messages past their retention and {tokens} expired tokens "
-                  "deleted")
+            print(
+                f"{messages} stored messages past their retention and {tokens} expired tokens "
+                "deleted"
+            )
             return 0
         if args.journal_action == "show":
             entry = uow.journal.by_correlation(args.correlation_id)
@@ -151,21 +179,31 @@ def cmd_journal(args: argparse.Namespace) -> int:
             print(json.dumps(_entry_dict(entry), indent=2))
             if args.message:
                 stored = uow.journal.message(args.correlation_id)
-                print(stored.body.decode("utf-8", "replace") if stored else
-                      "(message no longer stored)")
+                print(
+                    stored.body.decode("utf-8", "replace")
+                    if stored
+                    else "(message no longer stored)"
+                )
             return 0
         since = datetime.fromisoformat(args.since) if args.since else None
-        entries = uow.journal.search(user_id=args.user, application_id=args.claim,
-                                     operation=args.operation, outcome=args.outcome,
-                                     since=since, limit=args.limit)
+        entries = uow.journal.search(
+            user_id=args.user,
+            application_id=args.claim,
+            operation=args.operation,
+            outcome=args.outcome,
+            since=since,
+            limit=args.limit,
+        )
         for entry in entries:
             if args.json:
                 print(json.dumps(_entry_dict(entry)))
             else:
-                print(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.correlation_id} {entry.outcome:7} "
-                      f"{entry.error_key or '-':22} {entry.operation or '-':30} "
-                      f"{entry.user_id or '-'}/{entry.as_user_id or '-'} "
-                      f"{entry.application_id or ''}")
+                print(
+                    f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.correlation_id} {entry.outcome:7} "
+                    f"{entry.error_key or '-':22} {entry.operation or '-':30} "
+                    f"{entry.user_id or '-'}/{entry.as_user_id or '-'} "
+                    f"{entry.application_id or ''}"
+                )
     return 0
 
 
@@ -189,15 +227,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="worker processes (default 2)")
     serve.set_defaults(func=cmd_serve)
 
-    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_action",
-                                                                      required=True)
-    db.add_parser("upgrade", help="migrate to the newest schema").set_defaults(
-        func=cmd_db_upgrade)
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_action", required=True
+    )
+    db.add_parser("upgrade", help="migrate to the newest schema").set_defaults(func=cmd_db_upgrade)
 
     demo = sub.add_parser("demo", help="seed the demo world and print its credentials")
     demo.add_argument("--json", action="store_true", help="print credentials as JSON")
-    demo.add_argument("--if-empty", action="store_true",
-                      help="seed only a database without organisations")
+    demo.add_argument(
+        "--if-empty", action="store_true", help="seed only a database without organisations"
+    )
     demo.set_defaults(func=cmd_demo)
 
     _admin_parser(sub)
@@ -214,17 +253,20 @@ def build_parser() -> argparse.ArgumentParser:
     jlist.add_argument("--json", action="store_true", help="one JSON object per line")
     jshow = jsub.add_parser("show", help="one entry by correlation id")
     jshow.add_argument("correlation_id")
-    jshow.add_argument("--message", action="store_true",
-                       help="also print the stored request (credentials masked)")
-    jpurge = jsub.add_parser("purge", help="delete stored messages past their retention and "
-                                           "expired tokens (run daily)")
+    jshow.add_argument(
+        "--message", action="store_true", help="also print the stored request (credentials masked)"
+    )
+    jpurge = jsub.add_parser(
+        "purge", help="delete stored messages past their retention and expired tokens (run daily)"
+    )
     for p in (jlist, jshow, jpurge):
         p.set_defaults(func=cmd_journal)
 
     lifecycle = sub.add_parser("lifecycle", help="the claim lifecycle tables")
     lsub = lifecycle.add_subparsers(dest="lifecycle_action", required=True)
-    diagram = lsub.add_parser("diagram", help="render a service's lifecycle as a Mermaid diagram",
-                              add_help=False)
+    diagram = lsub.add_parser(
+        "diagram", help="render a service's lifecycle as a Mermaid diagram", add_help=False
+    )
     diagram.add_argument("rest", nargs=argparse.REMAINDER)
     diagram.set_defaults(func=cmd_lifecycle_diagram)
 
@@ -263,8 +305,11 @@ def _admin_parser(sub: Any) -> None:
     user.add_argument("--middle-name")
     user.add_argument("--profiles", required=True, help="comma-separated profile codes")
     user.add_argument("--branch", help="branch id (default 001)")
-    user.add_argument("--password-env", help="variable holding the initial password "
-                                             "(created expired: the first call is changePassword)")
+    user.add_argument(
+        "--password-env",
+        help="variable holding the initial password "
+        "(created expired: the first call is changePassword)",
+    )
     ul = asub.add_parser("user-list", help="list users")
     ul.add_argument("--org")
     uu = asub.add_parser("user-unlock", help="lift a lockout")

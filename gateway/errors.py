@@ -95,9 +95,7 @@ MESSAGES: Mapping[str, str] = {
     "AUTH_TOKEN_INVALID": "Invalid access token",
     "AUTH_TOKEN_EXPIRED": "Access token expired",
     "AUTH_REFRESH_INVALID": "Invalid or expired refresh token",
-    "AUTH_PASSWORD_POLICY": (
-        "New password not set: it does not meet the password rules"
-    ),
+    "AUTH_PASSWORD_POLICY": ("New password not set: it does not meet the password rules"),
     "PROFILE_NOT_ALLOWED": "Your profile can't grant you access to this function",
     "INPUT_MISSING": "Missing field",
     "INPUT_INVALID": "Invalid field",

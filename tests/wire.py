@@ -37,14 +37,20 @@ class Reply:
 
 
 def envelope(operation: str, fields: str, ns: str = RTA_NS) -> bytes:
-    return (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11}" '
-            f'xmlns:t="{ns}"><soap:Body><t:{operation}>{fields}</t:{operation}></soap:Body>'
-            f"</soap:Envelope>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11}" '
+        f'xmlns:t="{ns}"><soap:Body><t:{operation}>{fields}</t:{operation}></soap:Body>'
+        f"</soap:Envelope>"
+    ).encode()
 
 
 def post(url: str, body: bytes, path: str = RTA_PATH, timeout: float = 30) -> Reply:
-    response = requests.post(url + path, data=body, timeout=timeout,
-                             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": ""})
+    response = requests.post(
+        url + path,
+        data=body,
+        timeout=timeout,
+        headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": ""},
+    )
     return Reply(response.status_code, response.headers.get("Content-Type", ""), response.content)
 
 
@@ -65,7 +71,15 @@ def post_at_once(url: str, body: bytes, clients: int) -> list[dict[str, str]]:
     return results
 
 
-def get_token(url: str, user: str, as_user: str, password: str, path: str = RTA_PATH,
-              ns: str = RTA_NS) -> Reply:
-    return post(url, envelope("getToken", f"<userID>{user}</userID><userAsID>{as_user}</userAsID>"
-                                          f"<password>{password}</password>", ns), path)
+def get_token(
+    url: str, user: str, as_user: str, password: str, path: str = RTA_PATH, ns: str = RTA_NS
+) -> Reply:
+    return post(
+        url,
+        envelope(
+            "getToken",
+            f"<userID>{user}</userID><userAsID>{as_user}</userAsID><password>{password}</password>",
+            ns,
+        ),
+        path,
+    )

@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(f"{case['file']}: unknown service/release/pack {key}")
             continue
         # R7 resends are judged by the AddClaim schema (payloads.md section 1, decided).
-        judge = (("rta", "R7", "cnf") if key == ("rta", "R7", "cnf-resend") else key)
+        judge = ("rta", "R7", "cnf") if key == ("rta", "R7", "cnf-resend") else key
         xsd = ROOT / "schemas" / case["service"] / case["release"] / files[judge]
         if xsd not in lxml_cache:
             lxml_cache[xsd] = etree.XMLSchema(etree.parse(str(xsd)))

@@ -31,7 +31,8 @@ _EXIT_CODES: dict[tuple[Service, Side], frozenset[str]] = {
     (Service.RTA, Side.CR): frozenset({"2", "3", "4", "5", "6", "7", "8", "10", "11", "12", "13"}),
     (Service.RTA, Side.COMP): frozenset({"1", "2", "3", "6", "7", "9", "10"}),
     (Service.ELPL, Side.CR): frozenset(
-        {"2", "3", "4", "5", "6", "7", "8", "10", "11", "12", "13", "14", "15"}),
+        {"2", "3", "4", "5", "6", "7", "8", "10", "11", "12", "13", "14", "15"}
+    ),
     (Service.ELPL, Side.COMP): frozenset({"1", "2", "3", "6", "7", "9", "10"}),
 }
 FRAUD_REASONS = {"0": "The compensator considers the claim fraudulent"}

@@ -45,10 +45,13 @@ def ensure_organisation(uow: UnitOfWork, spec: OrganisationSpec, now: datetime) 
     if spec.kind == "CR" and spec.compensator_type:
         raise AdminError("only compensators have a compensator type")
     prefix = "CR" if spec.kind == "CR" else "COMP"
-    if not spec.organisation_id.startswith(prefix) or not spec.organisation_id[len(prefix):]\
-            .isdigit():
-        raise AdminError(f"{spec.kind} organisation ids look like {prefix}00009, "
-                         f"not {spec.organisation_id!r}")
+    if (
+        not spec.organisation_id.startswith(prefix)
+        or not spec.organisation_id[len(prefix) :].isdigit()
+    ):
+        raise AdminError(
+            f"{spec.kind} organisation ids look like {prefix}00009, not {spec.organisation_id!r}"
+        )
     existing = uow.organisations.get(spec.organisation_id)
     if existing is not None:
         if existing.kind != spec.kind:
@@ -56,11 +59,23 @@ def ensure_organisation(uow: UnitOfWork, spec: OrganisationSpec, now: datetime) 
         existing.name, existing.compensator_type = spec.name, spec.compensator_type
         existing.rta_enabled, existing.elpl_enabled = spec.rta, spec.elpl
         return "unchanged"
-    uow.organisations.add(Organisation(
-        organisation_id=spec.organisation_id, kind=spec.kind, name=spec.name,
-        compensator_type=spec.compensator_type, rta_enabled=spec.rta, elpl_enabled=spec.elpl,
-        active=True, city=spec.city, street1=spec.street1, post_code=spec.post_code,
-        country=spec.country, address_type="P", created_at=now))
+    uow.organisations.add(
+        Organisation(
+            organisation_id=spec.organisation_id,
+            kind=spec.kind,
+            name=spec.name,
+            compensator_type=spec.compensator_type,
+            rta_enabled=spec.rta,
+            elpl_enabled=spec.elpl,
+            active=True,
+            city=spec.city,
+            street1=spec.street1,
+            post_code=spec.post_code,
+            country=spec.country,
+            address_type="P",
+            created_at=now,
+        )
+    )
     uow.flush()
     ensure_branch(uow, spec.organisation_id, "001", "Central Point")
     return "created"
@@ -75,8 +90,9 @@ def ensure_branch(uow: UnitOfWork, organisation_id: str, branch_id: str, name: s
     if branch is not None:
         branch.name = name
         return "unchanged"
-    uow.organisations.add_branch(Branch(organisation_id=organisation_id, branch_id=branch_id,
-                                        name=name))
+    uow.organisations.add_branch(
+        Branch(organisation_id=organisation_id, branch_id=branch_id, name=name)
+    )
     uow.flush()
     return "created"
 
@@ -92,8 +108,15 @@ class UserSpec:
     middle_name: str | None = None
 
 
-def ensure_user(uow: UnitOfWork, auth: Authenticator, spec: UserSpec, now: datetime,
-                password: str | None = None, *, password_expired: bool = True) -> str:
+def ensure_user(
+    uow: UnitOfWork,
+    auth: Authenticator,
+    spec: UserSpec,
+    now: datetime,
+    password: str | None = None,
+    *,
+    password_expired: bool = True,
+) -> str:
     """Create or update a user. A new A2A user's password is created expired (security.md 2.1)."""
     org = uow.organisations.get(spec.organisation_id)
     if org is None:
@@ -110,20 +133,32 @@ def ensure_user(uow: UnitOfWork, auth: Authenticator, spec: UserSpec, now: datet
     user = uow.users.get(spec.user_id)
     outcome = "unchanged"
     if user is None:
-        user = User(user_id=spec.user_id, organisation_id=org.organisation_id, enabled=True,
-                    failed_attempts=0, created_at=now, account_expires_at=now + ACCOUNT_LIFETIME,
-                    first_name=spec.first_name, surname=spec.surname, profiles="")
+        user = User(
+            user_id=spec.user_id,
+            organisation_id=org.organisation_id,
+            enabled=True,
+            failed_attempts=0,
+            created_at=now,
+            account_expires_at=now + ACCOUNT_LIFETIME,
+            first_name=spec.first_name,
+            surname=spec.surname,
+            profiles="",
+        )
         uow.users.add(user)
         outcome = "created"
     elif user.organisation_id != org.organisation_id:
         raise AdminError(f"user {spec.user_id} belongs to {user.organisation_id}")
-    user.first_name, user.surname, user.middle_name = spec.first_name, spec.surname, \
-        spec.middle_name
+    user.first_name, user.surname, user.middle_name = (
+        spec.first_name,
+        spec.surname,
+        spec.middle_name,
+    )
     user.branch_id = branch
     user.profiles = ",".join(sorted(profiles))
     uow.flush()
-    if password is not None and (user.password_hash is None or
-                                 not auth._verify(user.password_hash, password)):
+    if password is not None and (
+        user.password_hash is None or not auth._verify(user.password_hash, password)
+    ):
         auth.set_password(uow, user, password, now, expired=password_expired)
         uow.tokens.revoke_user(user.user_id, now)
         outcome = "created" if outcome == "created" else "updated"
@@ -162,16 +197,26 @@ def import_hospitals(uow: UnitOfWork, path: Path) -> int:
             rows = list(csv.DictReader(handle))
     except OSError as exc:
         raise AdminError(f"cannot read {path}: {exc.strerror}") from exc
-    required = {"name", "address_line1", "address_line2", "address_line3", "address_line4",
-                "post_code"}
+    required = {
+        "name",
+        "address_line1",
+        "address_line2",
+        "address_line3",
+        "address_line4",
+        "post_code",
+    }
     if not rows or not required <= set(rows[0]):
         raise AdminError(f"{path}: expected a header with {', '.join(sorted(required))}")
     hospitals = []
     for number, row in enumerate(rows, start=2):
         if not (row.get("name") or "").strip():
             raise AdminError(f"{path}:{number}: a hospital needs a name")
-        hospitals.append(Hospital(name=row["name"].strip()[:200], **{
-            k: (row[k] or "").strip()[:100] or None for k in sorted(required - {"name"})}))
+        hospitals.append(
+            Hospital(
+                name=row["name"].strip()[:200],
+                **{k: (row[k] or "").strip()[:100] or None for k in sorted(required - {"name"})},
+            )
+        )
     uow.hospitals.replace_all(hospitals)
     return len(hospitals)
 
@@ -183,7 +228,8 @@ def ensure_index_entries(uow: UnitOfWork, entries: Iterable[tuple[str, str, str]
             raise AdminError(f"no organisation {org_id}")
         entry = uow.organisations.index_entry(name)
         if entry is None:
-            uow.organisations.add_index_entry(InsurerIndexEntry(
-                insurer_name=name, contact_name=contact, organisation_id=org_id))
+            uow.organisations.add_index_entry(
+                InsurerIndexEntry(insurer_name=name, contact_name=contact, organisation_id=org_id)
+            )
         else:
             entry.contact_name, entry.organisation_id = contact, org_id

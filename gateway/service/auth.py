@@ -89,8 +89,7 @@ class Authenticator:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    def _check_password(self, uow: UnitOfWork, user_id: str, password: str,
-                        now: datetime) -> User:
+    def _check_password(self, uow: UnitOfWork, user_id: str, password: str, now: datetime) -> User:
         """The user whose password this is; counts failures towards the lockout."""
         user = uow.users.get_for_update(user_id) if user_id else None
         if user is None:
@@ -98,11 +97,13 @@ class Authenticator:
             raise AuthRefusal("unknown user or wrong password", key="AUTH_LOGIN_FAILED")
         locked_until = _aware(user.locked_until)
         if locked_until is not None and locked_until > now:
-            raise AuthRefusal(f"locked until {locked_until:%Y-%m-%dT%H:%M:%SZ}",
-                              key="AUTH_ACCOUNT_LOCKED")
+            raise AuthRefusal(
+                f"locked until {locked_until:%Y-%m-%dT%H:%M:%SZ}", key="AUTH_ACCOUNT_LOCKED"
+            )
         if not self._verify(user.password_hash, password):
-            raise AuthRefusal("unknown user or wrong password", key="AUTH_LOGIN_FAILED",
-                              failed_login=user.user_id)
+            raise AuthRefusal(
+                "unknown user or wrong password", key="AUTH_LOGIN_FAILED", failed_login=user.user_id
+            )
         user.failed_attempts = 0
         user.locked_until = None
         return user
@@ -119,13 +120,16 @@ class Authenticator:
             return True
         return False
 
-    def _check_account(self, user: Account, now: datetime, *,
-                       password_must_be_current: bool) -> None:
+    def _check_account(
+        self, user: Account, now: datetime, *, password_must_be_current: bool
+    ) -> None:
         if not user.enabled:
             raise AuthRefusal(key="AUTH_ACCOUNT_DISABLED")
         if self.inactive(user, now):
-            raise AuthRefusal(f"no successful authentication for "
-                              f"{self.settings.inactivity_days} days", key="AUTH_ACCOUNT_DISABLED")
+            raise AuthRefusal(
+                f"no successful authentication for {self.settings.inactivity_days} days",
+                key="AUTH_ACCOUNT_DISABLED",
+            )
         expires = _aware(user.account_expires_at)
         if expires is not None and expires <= now:
             raise AuthRefusal(key="AUTH_ACCOUNT_EXPIRED")
@@ -151,29 +155,41 @@ class Authenticator:
         _touch(uow, as_user, now)
         return _caller(a2a, as_user, org)
 
-    def _check_as_user(self, a2a: Account, as_user: Account | None,
-                       org: OrganisationState | None,
-                       now: datetime) -> None:
+    def _check_as_user(
+        self, a2a: Account, as_user: Account | None, org: OrganisationState | None, now: datetime
+    ) -> None:
         if as_user is None or as_user.organisation_id != a2a.organisation_id:
-            raise AuthRefusal("asUser unknown or of another organisation",
-                              key="AUTH_ASUSER_INVALID")
+            raise AuthRefusal(
+                "asUser unknown or of another organisation", key="AUTH_ASUSER_INVALID"
+            )
         profiles = parse_profiles(as_user.profiles)
         claims = set().union(*CLAIMS_PROFILES.values())
         if as_user.user_id == a2a.user_id and not profiles & claims:
-            raise AuthRefusal("the A2A user holds no claims profile of its own",
-                              key="AUTH_ASUSER_INVALID")
+            raise AuthRefusal(
+                "the A2A user holds no claims profile of its own", key="AUTH_ASUSER_INVALID"
+            )
         expires = _aware(as_user.account_expires_at)
         locked = _aware(as_user.locked_until)
-        if not as_user.enabled or (expires is not None and expires <= now) or (
-            locked is not None and locked > now
-        ) or (as_user.user_id != a2a.user_id and self.inactive(as_user, now)):
+        if (
+            not as_user.enabled
+            or (expires is not None and expires <= now)
+            or (locked is not None and locked > now)
+            or (as_user.user_id != a2a.user_id and self.inactive(as_user, now))
+        ):
             raise AuthRefusal("asUser disabled, expired or locked", key="AUTH_ASUSER_INVALID")
         if org is None or not org.active:
             raise AuthRefusal("organisation inactive", key="AUTH_ACCOUNT_DISABLED")
 
     # ------------------------------------------------------------------------------ operations
-    def get_token(self, uow: UnitOfWork, user_id: str, as_user_id: str, password: str,
-                  client_id: str | None, now: datetime) -> tuple[TokenPair, Caller]:
+    def get_token(
+        self,
+        uow: UnitOfWork,
+        user_id: str,
+        as_user_id: str,
+        password: str,
+        client_id: str | None,
+        now: datetime,
+    ) -> tuple[TokenPair, Caller]:
         user = self._check_password(uow, user_id, password, now)
         self._a2a_user(user)
         self._check_account(user, now, password_must_be_current=True)
@@ -184,27 +200,44 @@ class Authenticator:
         live = uow.tokens.live_families(user.user_id, as_user_id)
         for family in live[: max(0, len(live) - self.settings.max_token_families + 1)]:
             uow.tokens.revoke_family(family.family_id, now)
-        family = TokenFamily(family_id=str(uuid.uuid4()), user_id=user.user_id,
-                             as_user_id=as_user_id, client_id=client_id or None, created_at=now)
+        family = TokenFamily(
+            family_id=str(uuid.uuid4()),
+            user_id=user.user_id,
+            as_user_id=as_user_id,
+            client_id=client_id or None,
+            created_at=now,
+        )
         uow.tokens.add_family(family)
         pair = self._issue(uow, family.family_id, now)
         return pair, _with_family(caller, family)
 
-    def refresh(self, uow: UnitOfWork, user_id: str, as_user_id: str, client_id: str | None,
-                refresh_token: str, now: datetime) -> tuple[TokenPair, Caller]:
+    def refresh(
+        self,
+        uow: UnitOfWork,
+        user_id: str,
+        as_user_id: str,
+        client_id: str | None,
+        refresh_token: str,
+        now: datetime,
+    ) -> tuple[TokenPair, Caller]:
         token = uow.tokens.find_for_update(token_hash(refresh_token)) if refresh_token else None
         family = uow.tokens.family(token.family_id) if token is not None else None
         if token is None or family is None or token.kind != "refresh" or family.revoked_at:
             raise AuthRefusal(key="AUTH_REFRESH_INVALID")
         if token.used_at is not None:
             # A rotated refresh token came back: someone holds a copy. Revoke the whole family.
-            raise AuthRefusal("refresh token re-used; token family revoked",
-                              key="AUTH_REFRESH_INVALID", revoke_family=family.family_id)
+            raise AuthRefusal(
+                "refresh token re-used; token family revoked",
+                key="AUTH_REFRESH_INVALID",
+                revoke_family=family.family_id,
+            )
         expires = _aware(token.expires_at)
         if expires is None or expires <= now:
             raise AuthRefusal("refresh token expired", key="AUTH_REFRESH_INVALID")
         if (family.user_id, family.as_user_id, family.client_id or None) != (
-            user_id, as_user_id, client_id or None
+            user_id,
+            as_user_id,
+            client_id or None,
         ):
             raise AuthRefusal("token bound to other credentials", key="AUTH_REFRESH_INVALID")
         user = uow.users.get(user_id)
@@ -218,14 +251,16 @@ class Authenticator:
         token.used_at = now
         return self._issue(uow, family.family_id, now), _with_family(caller, family)
 
-    def change_password(self, uow: UnitOfWork, user_id: str, old: str, new: str,
-                        now: datetime) -> date:
+    def change_password(
+        self, uow: UnitOfWork, user_id: str, old: str, new: str, now: datetime
+    ) -> date:
         user = self._check_password(uow, user_id, old, now)
         self._a2a_user(user)
         self._check_account(user, now, password_must_be_current=False)
         org = uow.organisations.get(user.organisation_id)
-        owner = PasswordOwner(user.user_id, user.first_name, user.surname,
-                              org.organisation_id if org else "")
+        owner = PasswordOwner(
+            user.user_id, user.first_name, user.surname, org.organisation_id if org else ""
+        )
         problem = policy_violation(new, owner)
         if problem is None and new == old:
             problem = "PWD-HISTORY: must differ from the last 12 passwords"
@@ -241,8 +276,9 @@ class Authenticator:
         assert user.password_expires_at is not None
         return user.password_expires_at.date()
 
-    def set_password(self, uow: UnitOfWork, user: User, password: str, now: datetime, *,
-                     expired: bool) -> None:
+    def set_password(
+        self, uow: UnitOfWork, user: User, password: str, now: datetime, *, expired: bool
+    ) -> None:
         """Store a new password; an administrator's initial A2A password is created expired."""
         hashed = self.hash_password(password)
         user.password_hash = hashed
@@ -269,16 +305,26 @@ class Authenticator:
                 raise AuthRefusal(key="AUTH_ACCOUNT_LOCKED")
             self._check_as_user(user, as_user, row.organisation, now)
         except AuthRefusal as exc:
-            raise AuthRefusal(f"account no longer valid ({exc.key})",
-                              key="AUTH_TOKEN_INVALID") from None
+            raise AuthRefusal(
+                f"account no longer valid ({exc.key})", key="AUTH_TOKEN_INVALID"
+            ) from None
         _touch(uow, as_user, now)
         caller = _caller(user, as_user, row.organisation)
-        return Caller(caller.user_id, caller.as_user_id, caller.organisation_id,
-                      caller.organisation_kind, caller.branch_id, caller.profiles,
-                      row.client_id, row.family_id, caller.organisation_name)
+        return Caller(
+            caller.user_id,
+            caller.as_user_id,
+            caller.organisation_id,
+            caller.organisation_kind,
+            caller.branch_id,
+            caller.profiles,
+            row.client_id,
+            row.family_id,
+            caller.organisation_name,
+        )
 
-    def authenticate_legacy(self, uow: UnitOfWork, username: str, as_user_id: str,
-                            password: str, now: datetime) -> Caller:
+    def authenticate_legacy(
+        self, uow: UnitOfWork, username: str, as_user_id: str, password: str, now: datetime
+    ) -> Caller:
         user = self._check_password(uow, username, password, now)
         self._a2a_user(user)
         self._check_account(user, now, password_must_be_current=True)
@@ -288,13 +334,25 @@ class Authenticator:
     def _issue(self, uow: UnitOfWork, family_id: str, now: datetime) -> TokenPair:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         s = self.settings
-        uow.tokens.add(Token(token_hash=token_hash(access), family_id=family_id, kind="access",
-                             expires_at=now + timedelta(seconds=s.access_token_seconds)))
-        uow.tokens.add(Token(token_hash=token_hash(refresh), family_id=family_id,
-                             kind="refresh",
-                             expires_at=now + timedelta(seconds=s.refresh_token_seconds)))
-        return TokenPair(access, refresh, s.access_token_seconds, s.refresh_token_seconds,
-                         family_id)
+        uow.tokens.add(
+            Token(
+                token_hash=token_hash(access),
+                family_id=family_id,
+                kind="access",
+                expires_at=now + timedelta(seconds=s.access_token_seconds),
+            )
+        )
+        uow.tokens.add(
+            Token(
+                token_hash=token_hash(refresh),
+                family_id=family_id,
+                kind="refresh",
+                expires_at=now + timedelta(seconds=s.refresh_token_seconds),
+            )
+        )
+        return TokenPair(
+            access, refresh, s.access_token_seconds, s.refresh_token_seconds, family_id
+        )
 
 
 def _touch(uow: UnitOfWork, user: Account, now: datetime) -> None:
@@ -319,6 +377,14 @@ def _caller(a2a: Account, as_user: Account, org: OrganisationState) -> Caller:
 
 
 def _with_family(caller: Caller, family: TokenFamily) -> Caller:
-    return Caller(caller.user_id, caller.as_user_id, caller.organisation_id,
-                  caller.organisation_kind, caller.branch_id, caller.profiles,
-                  family.client_id, family.family_id, caller.organisation_name)
+    return Caller(
+        caller.user_id,
+        caller.as_user_id,
+        caller.organisation_id,
+        caller.organisation_kind,
+        caller.branch_id,
+        caller.profiles,
+        family.client_id,
+        family.family_id,
+        caller.organisation_name,
+    )

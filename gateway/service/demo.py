@@ -29,12 +29,33 @@ from gateway.service.unit_of_work import UnitOfWork
 SAMPLE_HOSPITALS = Path(__file__).resolve().parent.parent / "data" / "hospitals-sample.csv"
 
 ORGANISATIONS = (
-    OrganisationSpec("CR00001", "CR", "Demo Claimant Solicitors LLP", city="Leeds",
-                     street1="1 Park Row", post_code="LS1 5AB"),
-    OrganisationSpec("COMP001", "COMP", "Demo Motor Insurance plc", "I", city="Bristol",
-                     street1="10 Temple Way", post_code="BS1 6HG"),
-    OrganisationSpec("COMP002", "COMP", "Demo Motor Insurers' Bureau", "M", elpl=False,
-                     city="Milton Keynes", street1="Linford Wood House", post_code="MK14 6XT"),
+    OrganisationSpec(
+        "CR00001",
+        "CR",
+        "Demo Claimant Solicitors LLP",
+        city="Leeds",
+        street1="1 Park Row",
+        post_code="LS1 5AB",
+    ),
+    OrganisationSpec(
+        "COMP001",
+        "COMP",
+        "Demo Motor Insurance plc",
+        "I",
+        city="Bristol",
+        street1="10 Temple Way",
+        post_code="BS1 6HG",
+    ),
+    OrganisationSpec(
+        "COMP002",
+        "COMP",
+        "Demo Motor Insurers' Bureau",
+        "M",
+        elpl=False,
+        city="Milton Keynes",
+        street1="Linford Wood House",
+        post_code="MK14 6XT",
+    ),
 )
 BRANCHES = (("COMP001", "002", "Leeds Handling Point"),)
 
@@ -91,8 +112,14 @@ def seed(uow: UnitOfWork, auth: Authenticator, now: datetime) -> dict[str, Any]:
         ensure_user(uow, auth, UserSpec(user_id, org_id, first, surname, profile, branch), now)
         enable_user(uow, user_id, now)
     for a2a in A2A_USERS:
-        ensure_user(uow, auth, UserSpec(a2a.user_id, a2a.organisation_id, "A2A", "System", "A2A"),
-                    now, a2a.password, password_expired=False)
+        ensure_user(
+            uow,
+            auth,
+            UserSpec(a2a.user_id, a2a.organisation_id, "A2A", "System", "A2A"),
+            now,
+            a2a.password,
+            password_expired=False,
+        )
         enable_user(uow, a2a.user_id, now)
         unlock_user(uow, a2a.user_id)
     ensure_index_entries(uow, INSURER_INDEX)
@@ -104,9 +131,14 @@ def seed(uow: UnitOfWork, auth: Authenticator, now: datetime) -> dict[str, Any]:
 def credentials() -> dict[str, Any]:
     kinds = {o.organisation_id: o.kind for o in ORGANISATIONS}
     rows = [
-        {"organisationId": a2a.organisation_id, "organisationType": kinds[a2a.organisation_id],
-         "profile": profile, "userID": a2a.user_id, "userAsID": user_id,
-         "password": a2a.password}
+        {
+            "organisationId": a2a.organisation_id,
+            "organisationType": kinds[a2a.organisation_id],
+            "profile": profile,
+            "userID": a2a.user_id,
+            "userAsID": user_id,
+            "password": a2a.password,
+        }
         for a2a in A2A_USERS
         for user_id, org_id, _b, _f, _s, profile in NAMED_USERS
         if org_id == a2a.organisation_id

@@ -145,8 +145,15 @@ def ok(message: str = "Done", **extra: Any) -> dict[str, Any]:
 
 
 class GatewayService:
-    def __init__(self, settings: Settings, database: Database, auth: Authenticator, clock: Clock,
-                 operations: Mapping[str, OperationSpec], env: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        auth: Authenticator,
+        clock: Clock,
+        operations: Mapping[str, OperationSpec],
+        env: Any = None,
+    ) -> None:
         self.env = env
         self.settings = settings
         self.database = database
@@ -165,8 +172,17 @@ class GatewayService:
         reads_first = req.era == "token" and req.operation not in AUTH_OPERATIONS
         try:
             with self.database.unit_of_work(reads_first=reads_first) as uow:
-                call = Call(req.operation, req.service, {}, uow, now, self.settings,
-                            self.auth, facts=facts, env=self.env)
+                call = Call(
+                    req.operation,
+                    req.service,
+                    {},
+                    uow,
+                    now,
+                    self.settings,
+                    self.auth,
+                    facts=facts,
+                    env=self.env,
+                )
                 result = self._run(call, req)
                 body = encode(result)
                 uow.start_writing()
@@ -179,19 +195,27 @@ class GatewayService:
             return body
         except Exception:
             log.exception("incident %s in %s", req.correlation_id, req.operation)
-            body = encode({"code": "Error", "message": "An unexpected error occurred",
-                           "details": "INTERNAL_ERROR", "trace": req.correlation_id})
+            body = encode(
+                {
+                    "code": "Error",
+                    "message": "An unexpected error occurred",
+                    "details": "INTERNAL_ERROR",
+                    "trace": req.correlation_id,
+                }
+            )
             self._journal_alone(req, facts, "Error", None, started, len(body), now)
             return body
 
-    def journal_fault(self, req: ServiceRequest, fault_code: str, reason: str,
-                      started: float, response_bytes: int) -> None:
+    def journal_fault(
+        self, req: ServiceRequest, fault_code: str, reason: str, started: float, response_bytes: int
+    ) -> None:
         """Journal a request answered with a SOAP Fault (no operation could be run)."""
         facts = JournalFacts()
         refusal = Refusal(reason[:400], key=fault_code)
         try:
-            self._journal_alone(req, facts, "Fault", refusal, started, response_bytes,
-                                self.clock.now())
+            self._journal_alone(
+                req, facts, "Fault", refusal, started, response_bytes, self.clock.now()
+            )
         except Exception:
             log.exception("could not journal fault %s", req.correlation_id)
 
@@ -229,28 +253,51 @@ class GatewayService:
                 raise InputMissing("userAuth", field="userAuth")
             call.facts.user_id = str(auth.get("username"))
             return self.auth.authenticate_legacy(
-                call.uow, str(auth.get("username") or ""), str(auth.get("asUser") or ""),
-                str(auth.get("password") or ""), call.now)
+                call.uow,
+                str(auth.get("username") or ""),
+                str(auth.get("asUser") or ""),
+                str(auth.get("password") or ""),
+                call.now,
+            )
         token = call.fields.get("accessToken")
         if not token:
             raise AuthRefusal("accessToken missing", key="AUTH_TOKEN_INVALID")
         return self.auth.authenticate_token(call.uow, str(token), call.now)
 
     def _failure(self, refusal: Refusal) -> dict[str, Any]:
-        result: dict[str, Any] = {"code": "Failure", "message": refusal.message,
-                                  "details": refusal.details, "trace": ""}
+        result: dict[str, Any] = {
+            "code": "Failure",
+            "message": refusal.message,
+            "details": refusal.details,
+            "trace": "",
+        }
         result.update(refusal.context.get("response_extra", {}))
         return result
 
-    def _journal_alone(self, req: ServiceRequest, facts: JournalFacts, outcome: str,
-                       refusal: Refusal | None, started: float, response_bytes: int,
-                       now: datetime) -> None:
+    def _journal_alone(
+        self,
+        req: ServiceRequest,
+        facts: JournalFacts,
+        outcome: str,
+        refusal: Refusal | None,
+        started: float,
+        response_bytes: int,
+        now: datetime,
+    ) -> None:
         with self.database.unit_of_work() as uow:
             if refusal is not None:
                 self._refusal_bookkeeping(uow, refusal, now)
-            self._journal(uow, req, facts, outcome, refusal.key if refusal else
-                          ("INTERNAL_ERROR" if outcome == "Error" else None),
-                          refusal.specifics if refusal else None, started, response_bytes, now)
+            self._journal(
+                uow,
+                req,
+                facts,
+                outcome,
+                refusal.key if refusal else ("INTERNAL_ERROR" if outcome == "Error" else None),
+                refusal.specifics if refusal else None,
+                started,
+                response_bytes,
+                now,
+            )
             uow.commit()
 
     def _refusal_bookkeeping(self, uow: UnitOfWork, refusal: Refusal, now: datetime) -> None:
@@ -261,24 +308,51 @@ class GatewayService:
         if family:
             uow.tokens.revoke_family(str(family), now)
 
-    def _journal(self, uow: UnitOfWork, req: ServiceRequest, facts: JournalFacts, outcome: str,
-                 key: str | None, detail: str | None, started: float, response_bytes: int,
-                 now: datetime) -> None:
+    def _journal(
+        self,
+        uow: UnitOfWork,
+        req: ServiceRequest,
+        facts: JournalFacts,
+        outcome: str,
+        key: str | None,
+        detail: str | None,
+        started: float,
+        response_bytes: int,
+        now: datetime,
+    ) -> None:
         body = mask_credentials(req.raw[:MESSAGE_STORE_MAX])
         uow.journal.append(
-            {"at": now, "correlation_id": req.correlation_id, "endpoint": req.endpoint,
-             "service": req.service.process_name, "operation": req.operation or None,
-             "actor": None, "user_id": facts.user_id, "as_user_id": facts.as_user_id,
-             "client_id": facts.client_id, "token_family": facts.family_id,
-             "source_ip": req.source_ip, "application_id": facts.application_id,
-             "phase_before": facts.phase_before, "phase_after": facts.phase_after,
-             "guid_before": facts.guid_before, "guid_after": facts.guid_after,
-             "outcome": outcome, "error_key": key, "detail": (detail or None) and detail[:500],
-             "duration_ms": int((time.perf_counter() - started) * 1000),
-             "request_bytes": len(req.raw), "response_bytes": response_bytes,
-             "pack_sha256": facts.pack_sha256 if outcome == "Ok" else None},
-            {"correlation_id": req.correlation_id, "received_at": now, "endpoint": req.endpoint,
-             "expires_at": now + timedelta(days=self.settings.message_retention_days),
-             "body": body, "truncated": len(req.raw) > MESSAGE_STORE_MAX},
+            {
+                "at": now,
+                "correlation_id": req.correlation_id,
+                "endpoint": req.endpoint,
+                "service": req.service.process_name,
+                "operation": req.operation or None,
+                "actor": None,
+                "user_id": facts.user_id,
+                "as_user_id": facts.as_user_id,
+                "client_id": facts.client_id,
+                "token_family": facts.family_id,
+                "source_ip": req.source_ip,
+                "application_id": facts.application_id,
+                "phase_before": facts.phase_before,
+                "phase_after": facts.phase_after,
+                "guid_before": facts.guid_before,
+                "guid_after": facts.guid_after,
+                "outcome": outcome,
+                "error_key": key,
+                "detail": (detail or None) and detail[:500],
+                "duration_ms": int((time.perf_counter() - started) * 1000),
+                "request_bytes": len(req.raw),
+                "response_bytes": response_bytes,
+                "pack_sha256": facts.pack_sha256 if outcome == "Ok" else None,
+            },
+            {
+                "correlation_id": req.correlation_id,
+                "received_at": now,
+                "endpoint": req.endpoint,
+                "expires_at": now + timedelta(days=self.settings.message_retention_days),
+                "body": body,
+                "truncated": len(req.raw) > MESSAGE_STORE_MAX,
+            },
         )
-

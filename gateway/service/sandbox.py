@@ -93,8 +93,9 @@ class SandboxClock:
     same process holds a unit of work on SQLite (the writer lock is per process).
     """
 
-    def __init__(self, database: Database, real: Clock | None = None,
-                 cache_seconds: float = 1.0) -> None:
+    def __init__(
+        self, database: Database, real: Clock | None = None, cache_seconds: float = 1.0
+    ) -> None:
         self.database = database
         self.real = real or SystemClock()
         self.cache_seconds = cache_seconds

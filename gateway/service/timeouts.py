@@ -77,9 +77,11 @@ class SweepReport:
         self.claims.extend(other.claims)
 
     def summary(self) -> str:
-        return (f"{self.timeouts} timed out, {self.warnings} warnings, {self.limits} time limits, "
-                f"{self.stale} stale, {self.skipped} skipped (claim busy), "
-                f"{self.batches} batches")
+        return (
+            f"{self.timeouts} timed out, {self.warnings} warnings, {self.limits} time limits, "
+            f"{self.stale} stale, {self.skipped} skipped (claim busy), "
+            f"{self.batches} batches"
+        )
 
 
 class TimeoutWorker:
@@ -117,15 +119,29 @@ class TimeoutWorker:
             if not timers:
                 return 0, SweepReport()
             calendar = calendar_from_store(uow)
-            call = Call(ENDPOINT, Service.RTA, {}, uow, now, self.components.settings,
-                        self.components.auth, env=self.components.service.env)
+            call = Call(
+                ENDPOINT,
+                Service.RTA,
+                {},
+                uow,
+                now,
+                self.components.settings,
+                self.components.auth,
+                env=self.components.service.env,
+            )
             for claim_id, claim_timers in _by_claim(timers):
                 self._claim(call, claim_id, claim_timers, calendar, report)
             uow.commit()
         return len(timers), report
 
-    def _claim(self, call: Call, claim_id: int, timers: Sequence[ClaimTimer],
-               calendar: BusinessCalendar, report: SweepReport) -> None:
+    def _claim(
+        self,
+        call: Call,
+        claim_id: int,
+        timers: Sequence[ClaimTimer],
+        calendar: BusinessCalendar,
+        report: SweepReport,
+    ) -> None:
         claim = call.uow.claims.lock_if_free(claim_id)
         if claim is None:
             report.skipped += len(timers)
@@ -141,8 +157,11 @@ class TimeoutWorker:
         transition = lc.timeout(claim.phase)
         # The deadline date, not timeout_at: SQLite keeps no time zone (lifecycle.md 5.2).
         passed = claim.deadline_date is not None and london_date(call.now) > claim.deadline_date
-        if transition is not None and passed and \
-                any(t.kind in ("TIMEOUT", "LIMIT") for t in current):
+        if (
+            transition is not None
+            and passed
+            and any(t.kind in ("TIMEOUT", "LIMIT") for t in current)
+        ):
             self._time_out(call, claim, transition, calendar)
             report.timeouts += 1
             report.claims.append(claim.application_id)
@@ -159,8 +178,9 @@ class TimeoutWorker:
                 report.stale += 1
 
     # ------------------------------------------------------------------------------ effects
-    def _time_out(self, call: Call, claim: Claim, transition: Transition,
-                  calendar: BusinessCalendar) -> None:
+    def _time_out(
+        self, call: Call, claim: Claim, transition: Transition, calendar: BusinessCalendar
+    ) -> None:
         service = Service(claim.service)
         rule = claim.deadline_rule or ""
         step = DEADLINES[rule].step if rule in DEADLINES else "Deadline"
@@ -171,10 +191,15 @@ class TimeoutWorker:
             for side in (Side.CR, Side.COMP):
                 if side is not replaced:
                     wf.notify(call, claim, side, text)
-            wf.enter(call, claim, transition, calendar, actor_side=Side.SYSTEM,
-                     notice=(replaced, text) if replaced is not None else None)
-            self._journal(call, claim, facts, "TIMEOUT",
-                          f"{rule} {step}: time limit reached")
+            wf.enter(
+                call,
+                claim,
+                transition,
+                calendar,
+                actor_side=Side.SYSTEM,
+                notice=(replaced, text) if replaced is not None else None,
+            )
+            self._journal(call, claim, facts, "TIMEOUT", f"{rule} {step}: time limit reached")
 
     def _warn(self, call: Call, claim: Claim, timer: ClaimTimer) -> None:
         side = _side_to_act(claim)
@@ -182,10 +207,17 @@ class TimeoutWorker:
             return
         step = DEADLINES[timer.rule].step
         with self._as_system(call, claim) as facts:
-            wf.notify(call, claim, side, notices.deadline_warning(
-                claim.application_id, step, timer.days_left or 0, side).text)
-            self._journal(call, claim, facts, "WARNING",
-                          f"{timer.rule} {step}: {timer.days_left} days left")
+            wf.notify(
+                call,
+                claim,
+                side,
+                notices.deadline_warning(
+                    claim.application_id, step, timer.days_left or 0, side
+                ).text,
+            )
+            self._journal(
+                call, claim, facts, "WARNING", f"{timer.rule} {step}: {timer.days_left} days left"
+            )
 
     def _limit(self, call: Call, claim: Claim, timer: ClaimTimer) -> None:
         rule = DEADLINES[timer.rule]
@@ -195,39 +227,72 @@ class TimeoutWorker:
             for side in (Side.CR, Side.COMP):
                 if side in notice.recipients:
                     wf.notify(call, claim, side, notice.text)
-            self._journal(call, claim, facts, "WARNING", f"{rule.id} {rule.step}: time limit "
-                                                         "reached")
+            self._journal(
+                call, claim, facts, "WARNING", f"{rule.id} {rule.step}: time limit reached"
+            )
 
     @contextmanager
     def _as_system(self, call: Call, claim: Claim) -> Iterator[JournalFacts]:
         call.service = Service(claim.service)
-        call.facts = JournalFacts(application_id=claim.application_id,
-                                  phase_before=claim.phase, phase_after=claim.phase,
-                                  guid_before=claim.guid, guid_after=claim.guid)
+        call.facts = JournalFacts(
+            application_id=claim.application_id,
+            phase_before=claim.phase,
+            phase_after=claim.phase,
+            guid_before=claim.guid,
+            guid_after=claim.guid,
+        )
         yield call.facts
 
-    def _journal(self, call: Call, claim: Claim, facts: JournalFacts, operation: str,
-                 detail: str) -> None:
+    def _journal(
+        self, call: Call, claim: Claim, facts: JournalFacts, operation: str, detail: str
+    ) -> None:
         """A journal row by ``SYSTEM`` (no request: the stored message has an empty body)."""
         correlation_id = str(uuid.uuid4())
         retention = timedelta(days=call.settings.message_retention_days)
         call.uow.journal.append(
-            {"at": call.now, "correlation_id": correlation_id, "endpoint": ENDPOINT,
-             "service": Service(claim.service).process_name, "operation": operation,
-             "actor": ACTOR, "user_id": None, "as_user_id": None, "client_id": None,
-             "token_family": None, "source_ip": None, "application_id": claim.application_id,
-             "phase_before": facts.phase_before, "phase_after": facts.phase_after,
-             "guid_before": facts.guid_before, "guid_after": facts.guid_after,
-             "outcome": "Ok", "error_key": None, "detail": detail[:500], "duration_ms": 0,
-             "request_bytes": 0, "response_bytes": 0, "pack_sha256": None},
-            {"correlation_id": correlation_id, "received_at": call.now, "endpoint": ENDPOINT,
-             "expires_at": call.now + retention, "body": b"", "truncated": False},
+            {
+                "at": call.now,
+                "correlation_id": correlation_id,
+                "endpoint": ENDPOINT,
+                "service": Service(claim.service).process_name,
+                "operation": operation,
+                "actor": ACTOR,
+                "user_id": None,
+                "as_user_id": None,
+                "client_id": None,
+                "token_family": None,
+                "source_ip": None,
+                "application_id": claim.application_id,
+                "phase_before": facts.phase_before,
+                "phase_after": facts.phase_after,
+                "guid_before": facts.guid_before,
+                "guid_after": facts.guid_after,
+                "outcome": "Ok",
+                "error_key": None,
+                "detail": detail[:500],
+                "duration_ms": 0,
+                "request_bytes": 0,
+                "response_bytes": 0,
+                "pack_sha256": None,
+            },
+            {
+                "correlation_id": correlation_id,
+                "received_at": call.now,
+                "endpoint": ENDPOINT,
+                "expires_at": call.now + retention,
+                "body": b"",
+                "truncated": False,
+            },
         )
 
     # ------------------------------------------------------------------------------ looping
-    def run(self, interval: float = DEFAULT_INTERVAL, batch: int = DEFAULT_BATCH,
-            stop: threading.Event | None = None,
-            on_sweep: Callable[[SweepReport], None] | None = None) -> None:
+    def run(
+        self,
+        interval: float = DEFAULT_INTERVAL,
+        batch: int = DEFAULT_BATCH,
+        stop: threading.Event | None = None,
+        on_sweep: Callable[[SweepReport], None] | None = None,
+    ) -> None:
         """Sweep, sleep ``interval`` seconds, repeat until ``stop`` is set."""
         stop = stop or threading.Event()
         while not stop.is_set():

@@ -69,18 +69,22 @@ def cmd_timeouts(args: argparse.Namespace) -> int:
             report = worker.sweep(args.batch)
             print(f"{components.clock.now():%Y-%m-%d %H:%M:%S%z}: {report.summary()}")
             return 0
-        logging.basicConfig(level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
         stop = threading.Event()
         stop_on_signals(stop)
 
         def said(report: SweepReport) -> None:
             if report.fired or report.skipped:
-                print(f"{components.clock.now():%Y-%m-%d %H:%M:%S%z}: {report.summary()}",
-                      flush=True)
+                print(
+                    f"{components.clock.now():%Y-%m-%d %H:%M:%S%z}: {report.summary()}", flush=True
+                )
 
-        print(f"timeout worker: sweeping every {args.interval:g} s (batches of {args.batch})",
-              flush=True)
+        print(
+            f"timeout worker: sweeping every {args.interval:g} s (batches of {args.batch})",
+            flush=True,
+        )
         worker.run(args.interval, args.batch, stop, said)
         print("timeout worker stopped", flush=True)
         return 0
@@ -94,8 +98,11 @@ def cmd_clock(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if not settings.sandbox:
-        return _fail("clock", "refused: this deployment is not a sandbox (set GATEWAY_SANDBOX=1 "
-                              "on a test deployment); production runs on real time")
+        return _fail(
+            "clock",
+            "refused: this deployment is not a sandbox (set GATEWAY_SANDBOX=1 "
+            "on a test deployment); production runs on real time",
+        )
     database = _database(settings)
     try:
         real = datetime.now(UTC)
@@ -108,8 +115,9 @@ def cmd_clock(args: argparse.Namespace) -> int:
                 if args.business_days is not None:
                     if args.business_days < 0:
                         return _fail("clock", "--business-days must be >= 0")
-                    target = sandbox.advance_business_days(now, calendar_from_store(uow),
-                                                           args.business_days)
+                    target = sandbox.advance_business_days(
+                        now, calendar_from_store(uow), args.business_days
+                    )
                 else:
                     target = sandbox.advance_days(now, args.days)
             elif action == "set":
@@ -126,8 +134,10 @@ def cmd_clock(args: argparse.Namespace) -> int:
                 sandbox.write_offset(uow, offset)
                 uow.commit()
         local = target.astimezone(london())
-        print(f"sandbox now {local:%Y-%m-%d %H:%M:%S %Z} (Europe/London); "
-              f"offset {offset / 86400:+.4f} days ({offset:+.0f} s)")
+        print(
+            f"sandbox now {local:%Y-%m-%d %H:%M:%S %Z} (Europe/London); "
+            f"offset {offset / 86400:+.4f} days ({offset:+.0f} s)"
+        )
         return 0
     finally:
         database.dispose()
@@ -197,13 +207,16 @@ def _calendar(args: argparse.Namespace) -> int:
         database.dispose()
 
 
-def _calendar_action(uow: UnitOfWork, args: argparse.Namespace,
-                     events: list[tuple[date, str]], day: date | None) -> int:
+def _calendar_action(
+    uow: UnitOfWork, args: argparse.Namespace, events: list[tuple[date, str]], day: date | None
+) -> int:
     action = args.calendar_action
     if action == "import":
         years = import_holidays(uow, events)
-        print(f"{len(events)} bank holidays imported for {', '.join(map(str, years))} "
-              "(england-and-wales; those years replaced)")
+        print(
+            f"{len(events)} bank holidays imported for {', '.join(map(str, years))} "
+            "(england-and-wales; those years replaced)"
+        )
     elif action == "list":
         _list(uow, args.year)
     elif action == "add" and day is not None:
@@ -239,10 +252,12 @@ def register(sub: Any) -> None:
     """Add ``timeouts``, ``clock`` and ``calendar`` to the ``gateway`` command."""
     timeouts = sub.add_parser("timeouts", help="fire due deadlines (timeouts and warnings)")
     timeouts.add_argument("--once", action="store_true", help="one sweep, then exit")
-    timeouts.add_argument("--interval", type=float, default=30.0,
-                          help="seconds between sweeps (default 30)")
-    timeouts.add_argument("--batch", type=int, default=100,
-                          help="timers per transaction (default 100)")
+    timeouts.add_argument(
+        "--interval", type=float, default=30.0, help="seconds between sweeps (default 30)"
+    )
+    timeouts.add_argument(
+        "--batch", type=int, default=100, help="timers per transaction (default 100)"
+    )
     timeouts.set_defaults(func=cmd_timeouts)
 
     clock = sub.add_parser("clock", help="the sandbox clock (GATEWAY_SANDBOX=1 only)")
@@ -260,8 +275,9 @@ def register(sub: Any) -> None:
 
     calendar = sub.add_parser("calendar", help="the bank-holiday calendar (england-and-wales)")
     ksub = calendar.add_subparsers(dest="calendar_action", required=True)
-    imp = ksub.add_parser("import", help="import a gov.uk bank-holidays.json; replaces the "
-                                         "years it covers")
+    imp = ksub.add_parser(
+        "import", help="import a gov.uk bank-holidays.json; replaces the years it covers"
+    )
     imp.add_argument("file")
     lst = ksub.add_parser("list", help="list stored bank holidays")
     lst.add_argument("--year", type=int)

@@ -34,9 +34,13 @@ class UnitOfWork:
     begins, so whatever the handler reads and writes is still one transaction.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], writer: WriterLock,
-                 read_factory: sessionmaker[Session] | None = None,
-                 write_bind: Engine | None = None) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        writer: WriterLock,
+        read_factory: sessionmaker[Session] | None = None,
+        write_bind: Engine | None = None,
+    ) -> None:
         self._factory = session_factory
         self._write_bind = write_bind
         self._writer = writer
@@ -63,8 +67,12 @@ class UnitOfWork:
         self.claims = ClaimRepository(self.session)
         self.calendar = CalendarRepository(self.session)
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         try:
             self.session.rollback()
             self.session.close()
@@ -117,14 +125,16 @@ class Database:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         # SQLite begins these with a plain BEGIN (a read snapshot), not BEGIN IMMEDIATE.
-        self.read_sessions = sessionmaker(engine.execution_options(**{SNAPSHOT_OPTION: True}),
-                                          expire_on_commit=False)
+        self.read_sessions = sessionmaker(
+            engine.execution_options(**{SNAPSHOT_OPTION: True}), expire_on_commit=False
+        )
         self.writer = WriterLock(str(engine.url))
 
     def unit_of_work(self, *, reads_first: bool = False) -> UnitOfWork:
         """A unit of work; ``reads_first`` to begin from a read snapshot (see ``UnitOfWork``)."""
-        return UnitOfWork(self.sessions, self.writer,
-                          self.read_sessions if reads_first else None, self.engine)
+        return UnitOfWork(
+            self.sessions, self.writer, self.read_sessions if reads_first else None, self.engine
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -48,7 +48,7 @@ class SoapApplication:
             key = endpoint.path.lower()
             self.contracts[key] = contract
             location = settings.base_url + endpoint.path
-            served = _ADDRESS.sub(rf'\g<1>{location}\g<2>', contract.wsdl_text, count=1)
+            served = _ADDRESS.sub(rf"\g<1>{location}\g<2>", contract.wsdl_text, count=1)
             self.wsdl[key] = served.encode("utf-8")
         self.roots = {c.endpoint.root.lower(): c.endpoint for c in self.contracts.values()}
 
@@ -63,8 +63,12 @@ class SoapApplication:
                 return self._soap(environ, start_response, self.contracts[key])
             if method == "GET" and _asks_wsdl(environ.get("QUERY_STRING", "")):
                 return _reply(start_response, "200 OK", XML, self.wsdl[key])
-            return _reply(start_response, "405 Method Not Allowed", "text/plain",
-                          b"POST a SOAP 1.1 envelope, or GET ?wsdl\n")
+            return _reply(
+                start_response,
+                "405 Method Not Allowed",
+                "text/plain",
+                b"POST a SOAP 1.1 envelope, or GET ?wsdl\n",
+            )
         parts = path.split("/")
         if method == "GET" and len(parts) == 5 and parts[2] == "xsd":
             endpoint = self.roots.get(f"/{parts[1]}".lower())
@@ -73,8 +77,9 @@ class SoapApplication:
         return _reply(start_response, "404 Not Found", "text/plain", b"not found\n")
 
     # ------------------------------------------------------------------------------------- SOAP
-    def _soap(self, environ: dict[str, Any], start_response: StartResponse,
-              contract: Contract) -> Iterable[bytes]:
+    def _soap(
+        self, environ: dict[str, Any], start_response: StartResponse, contract: Contract
+    ) -> Iterable[bytes]:
         started = time.perf_counter()
         correlation_id = str(uuid.uuid4())
         endpoint = contract.endpoint
@@ -86,23 +91,39 @@ class SoapApplication:
             operation, wrapper = open_envelope(raw, contract)
         except EnvelopeError as exc:
             body = fault_envelope(exc.fault_code, exc.reason)
-            req = ServiceRequest(endpoint.path, endpoint.service, endpoint.era, operation,
-                                 lambda: {}, correlation_id, source_ip, raw)
+            req = ServiceRequest(
+                endpoint.path,
+                endpoint.service,
+                endpoint.era,
+                operation,
+                lambda: {},
+                correlation_id,
+                source_ip,
+                raw,
+            )
             self.service.journal_fault(req, exc.fault_code, exc.reason, started, len(body))
             return _reply(start_response, "500 Internal Server Error", XML, body)
 
         def decode(w: Any = wrapper, op: str = operation) -> dict[str, Any]:
             return decode_request(contract, op, w)
 
-        req = ServiceRequest(endpoint.path, endpoint.service, endpoint.era, operation, decode,
-                             correlation_id, source_ip, raw)
-        body = self.service.handle(req, lambda result: encode_envelope(contract, operation,
-                                                                       result))
+        req = ServiceRequest(
+            endpoint.path,
+            endpoint.service,
+            endpoint.era,
+            operation,
+            decode,
+            correlation_id,
+            source_ip,
+            raw,
+        )
+        body = self.service.handle(req, lambda result: encode_envelope(contract, operation, result))
         return _reply(start_response, "200 OK", XML, body)
 
     # ------------------------------------------------------------------------------ documents
-    def _xsd(self, start_response: StartResponse, endpoint: Endpoint, release: str,
-             file_name: str) -> Iterable[bytes]:
+    def _xsd(
+        self, start_response: StartResponse, endpoint: Endpoint, release: str, file_name: str
+    ) -> Iterable[bytes]:
         if _RELEASE.match(release) and _SAFE_FILE.match(file_name):
             path = Path(self.settings.schemas_dir) / endpoint.service.value / release / file_name
             if path.is_file():
@@ -123,11 +144,15 @@ class SoapApplication:
         # How much of the contract is built: the rest answers Failure NOT_IMPLEMENTED.
         built = self.service.operations
         payload["operations"] = {
-            c.endpoint.path: {"declared": len(c.operations),
-                              "not_implemented": sorted(set(c.operations) - set(built))}
-            for c in self.contracts.values()}
-        return _reply(start_response, status, "application/json",
-                      json.dumps(payload).encode("utf-8"))
+            c.endpoint.path: {
+                "declared": len(c.operations),
+                "not_implemented": sorted(set(c.operations) - set(built)),
+            }
+            for c in self.contracts.values()
+        }
+        return _reply(
+            start_response, status, "application/json", json.dumps(payload).encode("utf-8")
+        )
 
 
 def _asks_wsdl(query: str) -> bool:
@@ -149,7 +174,8 @@ def _read_body(environ: dict[str, Any], limit: int) -> bytes:
     return data
 
 
-def _reply(start_response: StartResponse, status: str, content_type: str,
-           body: bytes) -> list[bytes]:
+def _reply(
+    start_response: StartResponse, status: str, content_type: str, body: bytes
+) -> list[bytes]:
     start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body]

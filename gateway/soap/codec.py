@@ -26,8 +26,9 @@ def decode_request(contract: Contract, operation: str, wrapper: etree._Element) 
     return _decode_fields(contract, contract.operations[operation].request, wrapper, operation)
 
 
-def _decode_fields(contract: Contract, fields: Sequence[Element], node: etree._Element,
-                   path: str) -> dict[str, Any]:
+def _decode_fields(
+    contract: Contract, fields: Sequence[Element], node: etree._Element, path: str
+) -> dict[str, Any]:
     by_name = {f.name: f for f in fields}
     out: dict[str, Any] = {}
     for child in node:
@@ -35,12 +36,14 @@ def _decode_fields(contract: Contract, fields: Sequence[Element], node: etree._E
             continue  # comments
         qname = etree.QName(child)
         if qname.namespace not in (None, contract.endpoint.namespace):
-            raise InputInvalid(f"{path}/{qname.localname}: element in unexpected namespace",
-                               field=qname.localname)
+            raise InputInvalid(
+                f"{path}/{qname.localname}: element in unexpected namespace", field=qname.localname
+            )
         spec = by_name.get(qname.localname)
         if spec is None:
-            raise InputInvalid(f"{path}/{qname.localname}: unexpected element",
-                               field=qname.localname)
+            raise InputInvalid(
+                f"{path}/{qname.localname}: unexpected element", field=qname.localname
+            )
         value = _decode_value(contract, spec, child, f"{path}/{spec.name}")
         if spec.many:
             out.setdefault(spec.name, []).append(value)
@@ -66,16 +69,18 @@ def _decode_value(contract: Contract, spec: Element, node: etree._Element, path:
         if not stripped:
             return None
         if stripped not in contract.enums[spec.type]:
-            raise InputInvalid(f"{path}: '{stripped[:20]}' is not a valid {spec.type}",
-                               field=spec.name)
+            raise InputInvalid(
+                f"{path}: '{stripped[:20]}' is not a valid {spec.type}", field=spec.name
+            )
         return stripped
     if not stripped:
         return None
     try:
         return _convert(spec.type, stripped)
     except (ValueError, binascii.Error):
-        raise InputInvalid(f"{path}: '{stripped[:30]}' is not a valid {spec.type}",
-                           field=spec.name) from None
+        raise InputInvalid(
+            f"{path}: '{stripped[:30]}' is not a valid {spec.type}", field=spec.name
+        ) from None
 
 
 def _convert(xs_type: str, text: str) -> Any:
@@ -97,15 +102,19 @@ def encode_envelope(contract: Contract, operation: str, result: Mapping[str, Any
     op = contract.operations[operation]
     envelope = etree.Element(f"{{{SOAP11_ENV}}}Envelope", nsmap={"soap": SOAP11_ENV})
     body = etree.SubElement(envelope, f"{{{SOAP11_ENV}}}Body")
-    wrapper = etree.SubElement(body, f"{{{contract.endpoint.namespace}}}{operation}Response",
-                               nsmap={"ns2": contract.endpoint.namespace})
+    wrapper = etree.SubElement(
+        body,
+        f"{{{contract.endpoint.namespace}}}{operation}Response",
+        nsmap={"ns2": contract.endpoint.namespace},
+    )
     child = etree.SubElement(wrapper, op.result.name)
     _encode_fields(contract, op.result.type, result, child)
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
 
 
-def _encode_fields(contract: Contract, type_name: str, values: Mapping[str, Any],
-                   node: etree._Element) -> None:
+def _encode_fields(
+    contract: Contract, type_name: str, values: Mapping[str, Any], node: etree._Element
+) -> None:
     # Legacy responses have no ``details``: the one field a result may carry undeclared.
     if not values.keys() <= contract.declared[type_name]:
         extra = set(values) - contract.declared[type_name] - {"details"}
@@ -116,7 +125,7 @@ def _encode_fields(contract: Contract, type_name: str, values: Mapping[str, Any]
         value = values.get(name)
         if value is None:
             continue
-        for item in (value if many else (value,)):
+        for item in value if many else (value,):
             child = sub(node, name)
             if content is not None:
                 _encode_fields(contract, content, item, child)

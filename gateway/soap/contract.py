@@ -53,9 +53,13 @@ class Contract:
     def writing(self) -> dict[str, tuple[tuple[str, bool, str | None], ...]]:
         """Per complex type, how the codec writes it: (element name, repeated, the complex type
         of its content or None for text), in declared order."""
-        return {name: tuple((f.name, f.many, None if f.is_simple or f.type not in self.types
-                             else f.type) for f in fields)
-                for name, fields in self.types.items()}
+        return {
+            name: tuple(
+                (f.name, f.many, None if f.is_simple or f.type not in self.types else f.type)
+                for f in fields
+            )
+            for name, fields in self.types.items()
+        }
 
     @cached_property
     def declared(self) -> dict[str, frozenset[str]]:
@@ -72,8 +76,14 @@ def _elements(node: etree._Element) -> list[Element]:
     out = []
     for el in node.iterfind("xs:sequence/xs:element", _NS):
         max_occurs = el.get("maxOccurs", "1")
-        out.append(Element(el.get("name", ""), _local(el.get("type", "xs:string")),
-                           int(el.get("minOccurs", "1")), max_occurs != "1"))
+        out.append(
+            Element(
+                el.get("name", ""),
+                _local(el.get("type", "xs:string")),
+                int(el.get("minOccurs", "1")),
+                max_occurs != "1",
+            )
+        )
     return out
 
 
@@ -81,8 +91,9 @@ def load_contract(wsdl_dir: Path, endpoint: Endpoint) -> Contract:
     path = wsdl_dir / endpoint.wsdl_file
     try:
         text = path.read_text(encoding="utf-8")
-        root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(resolve_entities=False,
-                                                                      no_network=True))
+        root = etree.fromstring(
+            text.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True)
+        )
     except (OSError, etree.XMLSyntaxError) as exc:
         raise StartupError(f"cannot read WSDL {path}: {exc}") from exc
     schema = root.find("wsdl:types/xs:schema", _NS)
@@ -97,8 +108,9 @@ def load_contract(wsdl_dir: Path, endpoint: Endpoint) -> Contract:
             raw[ct.get("name", "")] = (None, _elements(ct))
     types = {name: tuple(_flatten(name, raw)) for name in raw}
     enums = {
-        st.get("name", ""): frozenset(e.get("value", "") for e in st.iterfind(
-            "xs:restriction/xs:enumeration", _NS))
+        st.get("name", ""): frozenset(
+            e.get("value", "") for e in st.iterfind("xs:restriction/xs:enumeration", _NS)
+        )
         for st in schema.iterfind("xs:simpleType", _NS)
     }
     operations = {}

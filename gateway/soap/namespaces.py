@@ -29,11 +29,12 @@ class Endpoint:
 
 
 ENDPOINTS = (
-    Endpoint(Service.RTA, "token", "/PIP.WSTK/PIPWSTK", "http://wstk.pip.crif.com/",
-             "PIPWSTK.wsdl"),
-    Endpoint(Service.ELPL, "token", "/ELPL.WSTK/ELPLWSTK", "http://wstk.elpl.crif.com/",
-             "ELPLWSTK.wsdl"),
+    Endpoint(
+        Service.RTA, "token", "/PIP.WSTK/PIPWSTK", "http://wstk.pip.crif.com/", "PIPWSTK.wsdl"
+    ),
+    Endpoint(
+        Service.ELPL, "token", "/ELPL.WSTK/ELPLWSTK", "http://wstk.elpl.crif.com/", "ELPLWSTK.wsdl"
+    ),
     Endpoint(Service.RTA, "legacy", "/PIP.WS/PIPWS", "http://ws.pip.crif.com/", "PIPWS.wsdl"),
-    Endpoint(Service.ELPL, "legacy", "/ELPL.WS/ELPLWS", "http://ws.elpl.crif.com/",
-             "ELPLWS.wsdl"),
+    Endpoint(Service.ELPL, "legacy", "/ELPL.WS/ELPLWS", "http://ws.elpl.crif.com/", "ELPLWS.wsdl"),
 )

@@ -23,11 +23,25 @@ ClaimQuery = Select[Any]
 #: What a claim list row shows (operations.md 2.2): the lists read these columns, not whole
 #: claims, because a worklist is up to 2,000 of them.
 LIST_COLUMNS: tuple[Any, ...] = (
-    Claim.id, Claim.application_id, Claim.service, Claim.phase, Claim.guid, Claim.cr_reference,
-    Claim.insurer_reference, Claim.created_at, Claim.cr_allocated_user,
-    Claim.comp_allocated_user, Claim.gdpr_deleted, Claim.cr_lock_user, Claim.cr_lock_at,
-    Claim.comp_lock_user, Claim.comp_lock_at, Claim.version_major, Claim.version_minor,
-    Claim.claim_type)
+    Claim.id,
+    Claim.application_id,
+    Claim.service,
+    Claim.phase,
+    Claim.guid,
+    Claim.cr_reference,
+    Claim.insurer_reference,
+    Claim.created_at,
+    Claim.cr_allocated_user,
+    Claim.comp_allocated_user,
+    Claim.gdpr_deleted,
+    Claim.cr_lock_user,
+    Claim.cr_lock_at,
+    Claim.comp_lock_user,
+    Claim.comp_lock_at,
+    Claim.version_major,
+    Claim.version_minor,
+    Claim.claim_type,
+)
 ListRow = Row[Any]
 
 
@@ -94,31 +108,41 @@ def worklist(session: Session, scope: Scope, wanted: Worklist, limit: int) -> Se
     # NOT ended AND NOT gdpr_deleted, written as the worklist indexes' predicate: PostgreSQL
     # proves a partial index usable only from the same form ("ended IS false" scans the table).
     query = _scoped(scope).where(
-        Claim.phase.in_(sorted(wanted.phases)), not_(Claim.ended), not_(Claim.gdpr_deleted))
+        Claim.phase.in_(sorted(wanted.phases)), not_(Claim.ended), not_(Claim.gdpr_deleted)
+    )
     if wanted.unallocated_or_user is not None:
         column = _allocated_column(scope.side)
         query = query.where(or_(column.is_(None), column == wanted.unallocated_or_user))
     # Claims with a deadline first, in deadline order (the worklist index), then those without.
-    dated = list(session.execute(
-        query.where(Claim.deadline_date.is_not(None))
-        .order_by(Claim.deadline_date, Claim.application_id).limit(limit)).all())
+    dated = list(
+        session.execute(
+            query.where(Claim.deadline_date.is_not(None))
+            .order_by(Claim.deadline_date, Claim.application_id)
+            .limit(limit)
+        ).all()
+    )
     if len(dated) >= limit:
         return dated
     undated = session.execute(
         query.where(Claim.deadline_date.is_(None))
-        .order_by(Claim.application_id).limit(limit - len(dated))).all()
+        .order_by(Claim.application_id)
+        .limit(limit - len(dated))
+    ).all()
     return dated + list(undated)
 
 
 _SORT_COLUMNS: dict[str, Any] = {
-    "StartDate": Claim.created_at, "UpdateDate": Claim.updated_at,
-    "ApplicationId": Claim.application_id, "Priority": Claim.deadline_date,
+    "StartDate": Claim.created_at,
+    "UpdateDate": Claim.updated_at,
+    "ApplicationId": Claim.application_id,
+    "Priority": Claim.deadline_date,
     "DispatchDate": Claim.dispatched_at,
 }
 
 
-def _between(query: ClaimQuery, column: Any, bounds: tuple[Any, Any],
-             upper_inclusive: bool) -> ClaimQuery:
+def _between(
+    query: ClaimQuery, column: Any, bounds: tuple[Any, Any], upper_inclusive: bool
+) -> ClaimQuery:
     low, high = bounds
     if low is not None:
         query = query.where(column >= low)
@@ -147,8 +171,9 @@ def _filtered(query: ClaimQuery, c: SearchCriteria) -> ClaimQuery:
     return _between(query, Claim.dispatched_at, c.dispatched, upper_inclusive=False)
 
 
-def search(session: Session, scope: Scope, criteria: SearchCriteria,
-           limit: int) -> Sequence[ListRow]:
+def search(
+    session: Session, scope: Scope, criteria: SearchCriteria, limit: int
+) -> Sequence[ListRow]:
     """Every visible claim matching all criteria, in any phase, sorted as asked."""
     column = _SORT_COLUMNS[criteria.sort_field]
     order = column.desc() if criteria.descending else column.asc()

@@ -208,11 +208,7 @@ class CompensatorLink(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.organisation_id"))
-    linked_organisation_id: Mapped[str] = mapped_column(
-        ForeignKey("organisations.organisation_id")
-    )
-
-
+    linked_organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.organisation_id"))
 
 
 class Claim(Base):
@@ -230,10 +226,22 @@ class Claim(Base):
         Index("ix_claims_cr_reference", "service", "cr_org_id", "cr_reference_key"),
         Index("ix_claims_updated", "updated_at"),
         # Worklists read open claims of one organisation in deadline order and stop at the limit.
-        Index("ix_claims_worklist_cr", "service", "cr_org_id", "deadline_date",
-              "application_id", postgresql_where=text("NOT ended AND NOT gdpr_deleted")),
-        Index("ix_claims_worklist_comp", "service", "comp_org_id", "deadline_date",
-              "application_id", postgresql_where=text("NOT ended AND NOT gdpr_deleted")),
+        Index(
+            "ix_claims_worklist_cr",
+            "service",
+            "cr_org_id",
+            "deadline_date",
+            "application_id",
+            postgresql_where=text("NOT ended AND NOT gdpr_deleted"),
+        ),
+        Index(
+            "ix_claims_worklist_comp",
+            "service",
+            "comp_org_id",
+            "deadline_date",
+            "application_id",
+            postgresql_where=text("NOT ended AND NOT gdpr_deleted"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(

@@ -71,11 +71,16 @@ def _access_query() -> Any:
     a2a, as_user = aliased(User, name="a2a_user"), aliased(User, name="as_user")
     org = Organisation
     return (
-        select(Token.kind, Token.expires_at, TokenFamily.family_id, TokenFamily.client_id,
-               TokenFamily.revoked_at,
-               *(getattr(a2a, name) for name in AccountView._fields),
-               *(getattr(as_user, name) for name in AccountView._fields),
-               *(getattr(org, name) for name in OrganisationView._fields))
+        select(
+            Token.kind,
+            Token.expires_at,
+            TokenFamily.family_id,
+            TokenFamily.client_id,
+            TokenFamily.revoked_at,
+            *(getattr(a2a, name) for name in AccountView._fields),
+            *(getattr(as_user, name) for name in AccountView._fields),
+            *(getattr(org, name) for name in OrganisationView._fields),
+        )
         .join(TokenFamily, TokenFamily.family_id == Token.family_id)
         .join(a2a, a2a.user_id == TokenFamily.user_id)
         .join(as_user, as_user.user_id == TokenFamily.as_user_id)
@@ -94,9 +99,12 @@ _MESSAGE_COLUMNS = tuple(c.key for c in StoredMessage.__table__.columns)
 _JOURNAL_AND_MESSAGE_PG = (
     insert(StoredMessage.__table__)  # type: ignore[arg-type]
     .values({key: bindparam(f"m_{key}") for key in _MESSAGE_COLUMNS})
-    .add_cte(insert(JournalEntry.__table__)  # type: ignore[arg-type]
-             .values({key: bindparam(f"j_{key}") for key in _JOURNAL_COLUMNS})
-             .cte("journal_entry")))
+    .add_cte(
+        insert(JournalEntry.__table__)  # type: ignore[arg-type]
+        .values({key: bindparam(f"j_{key}") for key in _JOURNAL_COLUMNS})
+        .cte("journal_entry")
+    )
+)
 _users, _claims = User.__table__, Claim.__table__
 #: The rows a workflow step adds beside its claim, in the order they are written.
 _PACK_INSERT = insert(ClaimPack.__table__)  # type: ignore[arg-type]
@@ -104,32 +112,49 @@ _TIMER_INSERT = insert(ClaimTimer.__table__)  # type: ignore[arg-type]
 _NOTIFICATION_INSERT = insert(Notification.__table__)  # type: ignore[arg-type]
 _CLAIM_INSERT = insert(Claim.__table__)  # type: ignore[arg-type]
 #: A new claim's columns, and the value of each left unset (its column default, else NULL).
-_CLAIM_UNSET = {column.key: column.default.arg if column.default is not None
-                and column.default.is_scalar else None for column in _claims.columns}
-_REACHABLE = (select(_users.c.user_id, _users.c.profiles, _users.c.branch_id)
-              .where(_users.c.organisation_id == bindparam("organisation"),
-                     _users.c.enabled.is_(True))
-              .order_by(_users.c.user_id))
+_CLAIM_UNSET = {
+    column.key: column.default.arg
+    if column.default is not None and column.default.is_scalar
+    else None
+    for column in _claims.columns
+}
+_REACHABLE = (
+    select(_users.c.user_id, _users.c.profiles, _users.c.branch_id)
+    .where(_users.c.organisation_id == bindparam("organisation"), _users.c.enabled.is_(True))
+    .order_by(_users.c.user_id)
+)
 _HOLIDAYS = select(BankHoliday.__table__.c.day, BankHoliday.__table__.c.title).order_by(
-    BankHoliday.__table__.c.day)
-_REFERENCE_IN_USE = (select(_claims.c.id)
-                     .where(_claims.c.service == bindparam("service"),
-                            _claims.c.cr_org_id == bindparam("cr_org"),
-                            _claims.c.cr_reference_key == bindparam("reference"),
-                            _claims.c.ended.is_(False),
-                            _claims.c.id != bindparam("except_claim"))
-                     .limit(1))
+    BankHoliday.__table__.c.day
+)
+_REFERENCE_IN_USE = (
+    select(_claims.c.id)
+    .where(
+        _claims.c.service == bindparam("service"),
+        _claims.c.cr_org_id == bindparam("cr_org"),
+        _claims.c.cr_reference_key == bindparam("reference"),
+        _claims.c.ended.is_(False),
+        _claims.c.id != bindparam("except_claim"),
+    )
+    .limit(1)
+)
 _orgs = Organisation.__table__
 _ORGANISATION_SUMMARY = select(
-    _orgs.c.organisation_id, _orgs.c.kind, _orgs.c.name, _orgs.c.active, _orgs.c.rta_enabled,
-    _orgs.c.elpl_enabled, _orgs.c.compensator_type,
+    _orgs.c.organisation_id,
+    _orgs.c.kind,
+    _orgs.c.name,
+    _orgs.c.active,
+    _orgs.c.rta_enabled,
+    _orgs.c.elpl_enabled,
+    _orgs.c.compensator_type,
 ).where(_orgs.c.organisation_id == bindparam("organisation"))
 _NEXT_CLAIM_ID = select(func.coalesce(func.max(_claims.c.id), 0) + 1)
 _NEXT_CLAIM_ID_PG = text("SELECT nextval(pg_get_serial_sequence('claims', 'id'))")
 _HOLD_REFERENCE_PG = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
-_TOUCH = (update(User.__table__)  # type: ignore[arg-type]
-          .where(User.__table__.c.user_id == bindparam("touched_user"))
-          .values(last_auth_at=bindparam("touched_at")))
+_TOUCH = (
+    update(User.__table__)  # type: ignore[arg-type]
+    .where(User.__table__.c.user_id == bindparam("touched_user"))
+    .values(last_auth_at=bindparam("touched_at"))
+)
 
 
 class OrganisationRepository:
@@ -142,8 +167,11 @@ class OrganisationRepository:
     def summary(self, organisation_id: str) -> Any:
         """(organisation_id, kind, name, active, rta_enabled, elpl_enabled, compensator_type)
         as a plain row, or None: what a workflow step reads of a party."""
-        return self.session.connection().execute(
-            _ORGANISATION_SUMMARY, {"organisation": organisation_id}).first()
+        return (
+            self.session.connection()
+            .execute(_ORGANISATION_SUMMARY, {"organisation": organisation_id})
+            .first()
+        )
 
     def add(self, organisation: Organisation) -> None:
         self.session.add(organisation)
@@ -255,8 +283,9 @@ class UserRepository:
     def reachable_of(self, organisation_id: str) -> Sequence[Any]:
         """The enabled users of an organisation as rows of (user_id, profiles, branch_id): who
         may receive a claim's notification (plain rows: every workflow step asks)."""
-        return self.session.connection().execute(
-            _REACHABLE, {"organisation": organisation_id}).all()
+        return (
+            self.session.connection().execute(_REACHABLE, {"organisation": organisation_id}).all()
+        )
 
     def of_organisation(self, organisation_id: str) -> Sequence[User]:
         return self.session.scalars(
@@ -301,10 +330,16 @@ class TokenRepository:
             return None
         width = len(AccountView._fields)
         kind, expires_at, family_id, client_id, revoked_at = row[:5]
-        return AccessRow(kind, expires_at, family_id, client_id, revoked_at,
-                         AccountView(*row[5:5 + width]),
-                         AccountView(*row[5 + width:5 + 2 * width]),
-                         OrganisationView(*row[5 + 2 * width:]))
+        return AccessRow(
+            kind,
+            expires_at,
+            family_id,
+            client_id,
+            revoked_at,
+            AccountView(*row[5 : 5 + width]),
+            AccountView(*row[5 + width : 5 + 2 * width]),
+            OrganisationView(*row[5 + 2 * width :]),
+        )
 
     def find(self, token_hash: str) -> tuple[Token, TokenFamily] | None:
         row = self.session.execute(
@@ -362,9 +397,13 @@ class JournalRepository:
         message store."""
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":
-            conn.execute(_JOURNAL_AND_MESSAGE_PG, {
-                **{f"j_{key}": entry[key] for key in _JOURNAL_COLUMNS},
-                **{f"m_{key}": message[key] for key in _MESSAGE_COLUMNS}})
+            conn.execute(
+                _JOURNAL_AND_MESSAGE_PG,
+                {
+                    **{f"j_{key}": entry[key] for key in _JOURNAL_COLUMNS},
+                    **{f"m_{key}": message[key] for key in _MESSAGE_COLUMNS},
+                },
+            )
             return
         conn.execute(_JOURNAL_INSERT, entry)
         conn.execute(_MESSAGE_INSERT, message)
@@ -446,7 +485,10 @@ class ClaimRepository:
         self._new: list[Claim] = []
         self._held: set[str] = set()
         self._pending: dict[Any, list[dict[str, Any]]] = {
-            _PACK_INSERT: [], _TIMER_INSERT: [], _NOTIFICATION_INSERT: []}
+            _PACK_INSERT: [],
+            _TIMER_INSERT: [],
+            _NOTIFICATION_INSERT: [],
+        }
 
     def write_pending(self) -> None:
         """Write the new claims, then the gathered packs, timers and notifications."""
@@ -503,12 +545,23 @@ class ClaimRepository:
             select(Claim).where(Claim.application_id == application_id).with_for_update()
         ).first()
 
-    def reference_in_use(self, service: str, cr_org_id: str, reference: str,
-                         except_claim: int | None = None) -> bool:
+    def reference_in_use(
+        self, service: str, cr_org_id: str, reference: str, except_claim: int | None = None
+    ) -> bool:
         self.write_pending()
-        found = self.session.connection().execute(_REFERENCE_IN_USE, {
-            "service": service, "cr_org": cr_org_id, "reference": reference.lower(),
-            "except_claim": -1 if except_claim is None else except_claim}).first()
+        found = (
+            self.session.connection()
+            .execute(
+                _REFERENCE_IN_USE,
+                {
+                    "service": service,
+                    "cr_org": cr_org_id,
+                    "reference": reference.lower(),
+                    "except_claim": -1 if except_claim is None else except_claim,
+                },
+            )
+            .first()
+        )
         return found is not None
 
     def hold_reference(self, service: str, cr_org_id: str, reference: str) -> None:
@@ -529,11 +582,28 @@ class ClaimRepository:
         """Whether ``hold_reference`` holds the reference for this transaction."""
         return _reference_key(service, cr_org_id, reference) in self._held
 
-    def add_pack(self, *, claim_id: int, kind: str, number: int, xml: str, sha256: str,
-                 created_at: datetime, organisation_id: str) -> None:
-        self._pending[_PACK_INSERT].append({
-            "claim_id": claim_id, "kind": kind, "number": number, "xml": xml, "sha256": sha256,
-            "created_at": created_at, "organisation_id": organisation_id})
+    def add_pack(
+        self,
+        *,
+        claim_id: int,
+        kind: str,
+        number: int,
+        xml: str,
+        sha256: str,
+        created_at: datetime,
+        organisation_id: str,
+    ) -> None:
+        self._pending[_PACK_INSERT].append(
+            {
+                "claim_id": claim_id,
+                "kind": kind,
+                "number": number,
+                "xml": xml,
+                "sha256": sha256,
+                "created_at": created_at,
+                "organisation_id": organisation_id,
+            }
+        )
 
     def packs(self, claim_id: int, kind: str | None = None) -> Sequence[ClaimPack]:
         self.write_pending()
@@ -542,24 +612,42 @@ class ClaimRepository:
             query = query.where(ClaimPack.kind == kind)
         return self.session.scalars(query.order_by(ClaimPack.id)).all()
 
-    def add_timer(self, *, claim_id: int, kind: str, rule: str, fire_at: datetime, guid: str,
-                  days_left: int | None = None) -> None:
-        self._pending[_TIMER_INSERT].append({
-            "claim_id": claim_id, "kind": kind, "rule": rule, "days_left": days_left,
-            "fire_at": fire_at, "fired_at": None, "guid": guid})
+    def add_timer(
+        self,
+        *,
+        claim_id: int,
+        kind: str,
+        rule: str,
+        fire_at: datetime,
+        guid: str,
+        days_left: int | None = None,
+    ) -> None:
+        self._pending[_TIMER_INSERT].append(
+            {
+                "claim_id": claim_id,
+                "kind": kind,
+                "rule": rule,
+                "days_left": days_left,
+                "fire_at": fire_at,
+                "fired_at": None,
+                "guid": guid,
+            }
+        )
 
     def cancel_timers(self, claim_id: int) -> None:
         self.write_pending()
         self.session.execute(
-            delete(ClaimTimer).where(ClaimTimer.claim_id == claim_id,
-                                     ClaimTimer.fired_at.is_(None)))
+            delete(ClaimTimer).where(ClaimTimer.claim_id == claim_id, ClaimTimer.fired_at.is_(None))
+        )
 
     def retag_timers(self, claim_id: int, guid: str) -> None:
         """Pending timers of a deadline that carries over follow the claim's new activity."""
         self.write_pending()
         self.session.execute(
-            update(ClaimTimer).where(ClaimTimer.claim_id == claim_id,
-                                     ClaimTimer.fired_at.is_(None)).values(guid=guid))
+            update(ClaimTimer)
+            .where(ClaimTimer.claim_id == claim_id, ClaimTimer.fired_at.is_(None))
+            .values(guid=guid)
+        )
 
     def due_timers(self, now: datetime, limit: int) -> Sequence[ClaimTimer]:
         """Unfired timers due at ``now``, locked; rows locked by another sweeper are skipped."""
@@ -572,17 +660,34 @@ class ClaimRepository:
             .with_for_update(skip_locked=True)
         ).all()
 
-    def add_notification(self, *, guid: str, user_id: str, application_id: str,
-                         created_at: datetime, message: str, machine: bool) -> None:
-        self._pending[_NOTIFICATION_INSERT].append({
-            "guid": guid, "user_id": user_id, "application_id": application_id,
-            "created_at": created_at, "message": message, "machine": machine})
+    def add_notification(
+        self,
+        *,
+        guid: str,
+        user_id: str,
+        application_id: str,
+        created_at: datetime,
+        message: str,
+        machine: bool,
+    ) -> None:
+        self._pending[_NOTIFICATION_INSERT].append(
+            {
+                "guid": guid,
+                "user_id": user_id,
+                "application_id": application_id,
+                "created_at": created_at,
+                "message": message,
+                "machine": machine,
+            }
+        )
 
-    def notifications(self, user_id: str, since: datetime,
-                      machine_only: bool) -> Sequence[Notification]:
+    def notifications(
+        self, user_id: str, since: datetime, machine_only: bool
+    ) -> Sequence[Notification]:
         self.write_pending()
-        query = select(Notification).where(Notification.user_id == user_id,
-                                           Notification.created_at >= since)
+        query = select(Notification).where(
+            Notification.user_id == user_id, Notification.created_at >= since
+        )
         if machine_only:
             query = query.where(Notification.machine.is_(True))
         return self.session.scalars(query.order_by(Notification.created_at.desc())).all()
@@ -590,8 +695,8 @@ class ClaimRepository:
     def remove_notification(self, user_id: str, guid: str) -> bool:
         self.write_pending()
         result = self.session.execute(
-            delete(Notification).where(Notification.user_id == user_id,
-                                       Notification.guid == guid))
+            delete(Notification).where(Notification.user_id == user_id, Notification.guid == guid)
+        )
         return bool(getattr(result, "rowcount", 0))
 
 
@@ -608,20 +713,25 @@ class CalendarRepository:
 
     def holidays(self) -> tuple[tuple[date, str], ...]:
         """Every (day, title) of the bank-holiday table, in order."""
-        return tuple((day, title) for day, title in
-                     self.session.connection().execute(_HOLIDAYS).all())
+        return tuple(
+            (day, title) for day, title in self.session.connection().execute(_HOLIDAYS).all()
+        )
 
     def in_year(self, year: int | None = None) -> Sequence[BankHoliday]:
         query = select(BankHoliday).order_by(BankHoliday.day)
         if year is not None:
-            query = query.where(BankHoliday.day >= date(year, 1, 1),
-                                BankHoliday.day <= date(year, 12, 31))
+            query = query.where(
+                BankHoliday.day >= date(year, 1, 1), BankHoliday.day <= date(year, 12, 31)
+            )
         return self.session.scalars(query).all()
 
     def replace_years(self, years: Sequence[int], events: Sequence[tuple[date, str]]) -> None:
         for year in years:
-            self.session.execute(delete(BankHoliday).where(
-                BankHoliday.day >= date(year, 1, 1), BankHoliday.day <= date(year, 12, 31)))
+            self.session.execute(
+                delete(BankHoliday).where(
+                    BankHoliday.day >= date(year, 1, 1), BankHoliday.day <= date(year, 12, 31)
+                )
+            )
         self.session.add_all(BankHoliday(day=day, title=title) for day, title in events)
 
     def get(self, day: date) -> BankHoliday | None:

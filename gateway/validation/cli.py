@@ -66,20 +66,34 @@ class Job:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``validate`` and ``schemas`` sub-commands (``func`` returns the exit status)."""
     validate = subparsers.add_parser(
-        "validate", help="validate embedded A2A packs offline (XSD and business rules)",
+        "validate",
+        help="validate embedded A2A packs offline (XSD and business rules)",
         description="Validate pack documents against the XSD of a release and the business "
-                    "rules that need no server state.")
-    validate.add_argument("paths", nargs="+", metavar="PATH",
-                          help="XML files, directories (searched for *.xml) or - for stdin")
+        "rules that need no server state.",
+    )
+    validate.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="XML files, directories (searched for *.xml) or - for stdin",
+    )
     validate.add_argument("--service", choices=[s.value for s in Service], default="rta")
     validate.add_argument("--release", help="release name (default: the service's current one)")
-    validate.add_argument("--pack", choices=[p.value for p in Pack],
-                          help="pack kind (default: detected from the root element)")
-    validate.add_argument("--sent-date", type=_iso_date, metavar="YYYY-MM-DD",
-                          help="date the rules judge against (default: today, Europe/London)")
+    validate.add_argument(
+        "--pack",
+        choices=[p.value for p in Pack],
+        help="pack kind (default: detected from the root element)",
+    )
+    validate.add_argument(
+        "--sent-date",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="date the rules judge against (default: today, Europe/London)",
+    )
     validate.add_argument("--format", choices=["text", "json", "junit"], default="text")
-    validate.add_argument("--jobs", type=_positive, default=1, metavar="N",
-                          help="validate with N processes")
+    validate.add_argument(
+        "--jobs", type=_positive, default=1, metavar="N", help="validate with N processes"
+    )
     _schemas_option(validate)
     validate.set_defaults(func=run_validate)
 
@@ -91,15 +105,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.set_defaults(func=run_schemas_list)
     export = actions.add_parser("export", help="copy every release's schemas and the WSDLs")
     export.add_argument("target", type=Path, metavar="DIR")
-    export.add_argument("--wsdl", type=Path, metavar="DIR",
-                        help="folder of the *.wsdl files (default: wsdl/ next to schemas/)")
+    export.add_argument(
+        "--wsdl",
+        type=Path,
+        metavar="DIR",
+        help="folder of the *.wsdl files (default: wsdl/ next to schemas/)",
+    )
     _schemas_option(export)
     export.set_defaults(func=run_schemas_export)
 
 
 def _schemas_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--schemas", type=Path, metavar="DIR",
-                        help="schema root (default: the repository's schemas/)")
+    parser.add_argument(
+        "--schemas",
+        type=Path,
+        metavar="DIR",
+        help="schema root (default: the repository's schemas/)",
+    )
 
 
 def _iso_date(text: str) -> date:
@@ -126,8 +148,9 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def _stdout_may_close(handler: Callable[[argparse.Namespace], int]
-                      ) -> Callable[[argparse.Namespace], int]:
+def _stdout_may_close(
+    handler: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
     """``gateway validate ... | head`` ends quietly when the reader goes away."""
 
     @functools.wraps(handler)
@@ -137,6 +160,7 @@ def _stdout_may_close(handler: Callable[[argparse.Namespace], int]
         except BrokenPipeError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_INVALID
+
     return run
 
 
@@ -251,12 +275,14 @@ def _check(data: bytes, source: str) -> Report:
     if worker is None:
         raise RuntimeError("no worker: _set_worker or _init_worker runs first")
     job = worker.job
-    return check_document(worker.registry, data, job.service, job.release, job.pack,
-                          worker.ctx, source=source)
+    return check_document(
+        worker.registry, data, job.service, job.release, job.pack, worker.ctx, source=source
+    )
 
 
-def _outcomes(job: Job, registry: ReleaseRegistry, inputs: list[str], stdin_data: bytes,
-              jobs: int) -> Iterator[Report | IOFailure]:
+def _outcomes(
+    job: Job, registry: ReleaseRegistry, inputs: list[str], stdin_data: bytes, jobs: int
+) -> Iterator[Report | IOFailure]:
     files = [p for p in inputs if p != STDIN]
     if jobs == 1 or len(files) < 2:
         checked: Iterator[Report | IOFailure] = map(_check_file, files)
@@ -265,19 +291,20 @@ def _outcomes(job: Job, registry: ReleaseRegistry, inputs: list[str], stdin_data
     from concurrent.futures import ProcessPoolExecutor  # 25 ms of imports a single job never needs
 
     chunk = max(1, min(256, len(files) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(job,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(job,)) as pool:
         yield from _merge(inputs, pool.map(_check_file, files, chunksize=chunk), stdin_data)
 
 
-def _merge(inputs: list[str], checked: Iterator[Report | IOFailure],
-           stdin_data: bytes) -> Iterator[Report | IOFailure]:
+def _merge(
+    inputs: list[str], checked: Iterator[Report | IOFailure], stdin_data: bytes
+) -> Iterator[Report | IOFailure]:
     for item in inputs:
         yield _check(stdin_data, STDIN) if item == STDIN else next(checked)
 
 
-def _emit(outcomes: Iterable[Report | IOFailure], total: int, fmt: str, out: TextIO,
-          err: TextIO) -> int:
+def _emit(
+    outcomes: Iterable[Report | IOFailure], total: int, fmt: str, out: TextIO, err: TextIO
+) -> int:
     kept: list[Report] = []  # junit is written at the end; the other formats stream
     checked = valid = 0
     io_failed = False
@@ -349,8 +376,7 @@ def run_schemas_list(args: argparse.Namespace) -> int:
     except StartupError as exc:
         return _fail(str(exc))
     if args.format == "json":
-        print(json.dumps({"schemaRoot": str(root), "releases": release_index(registry)},
-                         indent=2))
+        print(json.dumps({"schemaRoot": str(root), "releases": release_index(registry)}, indent=2))
     else:
         print("\n".join(release_table(registry)))
     return EXIT_VALID
@@ -367,8 +393,10 @@ def run_schemas_export(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot export to {target}: {exc}")
-    print(f"exported {len(registry.releases())} releases and {len(wsdls)} WSDLs to {target}",
-          file=sys.stderr)
+    print(
+        f"exported {len(registry.releases())} releases and {len(wsdls)} WSDLs to {target}",
+        file=sys.stderr,
+    )
     return EXIT_VALID
 
 

@@ -75,8 +75,14 @@ def validate_pack(
     violations = run_rules(subject)
     if violations:
         raise BusinessRuleViolation(violations)
-    return ValidatedPack(service=service, release=rel, pack=pack, schema_file=compiled.file_name,
-                         tree=tree, facts=extract_facts(subject))
+    return ValidatedPack(
+        service=service,
+        release=rel,
+        pack=pack,
+        schema_file=compiled.file_name,
+        tree=tree,
+        facts=extract_facts(subject),
+    )
 
 
 def check_document(
@@ -99,23 +105,44 @@ def check_document(
         tree = parse_bytes(data, PACK_LIMITS) if isinstance(data, bytes) else parse_text(data)
     except PackRefusal as exc:
         line = exc.line if isinstance(exc, XmlNotWellFormed) else None
-        return Report(source, service, rel.name, pack,
-                      (_xml_finding("/", exc.specifics or exc.message, line),))
+        return Report(
+            source,
+            service,
+            rel.name,
+            pack,
+            (_xml_finding("/", exc.specifics or exc.message, line),),
+        )
     root = tree.getroot()
     detected = pack or detect_pack(root.tag if isinstance(root.tag, str) else "")
     if detected is None:
-        return Report(source, service, rel.name, None, (_xml_finding(
-            f"/{root.tag}", f"unknown root element {root.tag!r}: not an A2A pack",
-            line_of(root)),))
+        return Report(
+            source,
+            service,
+            rel.name,
+            None,
+            (
+                _xml_finding(
+                    f"/{root.tag}",
+                    f"unknown root element {root.tag!r}: not an A2A pack",
+                    line_of(root),
+                ),
+            ),
+        )
     try:
         compiled = registry.schema_for(service, rel, detected)
     except PackNotInRelease as exc:
-        return Report(source, service, rel.name, detected,
-                      (_xml_finding(f"/{root.tag}", str(exc), line_of(root)),))
+        return Report(
+            source,
+            service,
+            rel.name,
+            detected,
+            (_xml_finding(f"/{root.tag}", str(exc), line_of(root)),),
+        )
     findings: list[Finding] = []
     if not compiled.schema.validate(tree):
-        findings.extend(Finding(Kind.XSD, v)
-                        for v in xsd_violations(tree, compiled.schema.error_log))
+        findings.extend(
+            Finding(Kind.XSD, v) for v in xsd_violations(tree, compiled.schema.error_log)
+        )
     subject = subject_for(root, service, rel.name, detected, ctx)
     findings.extend(Finding(Kind.RULE, v) for v in run_rules(subject))
     return Report(source, service, rel.name, detected, tuple(findings), compiled.file_name)

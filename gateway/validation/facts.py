@@ -71,27 +71,38 @@ def _cnf_facts(subject: Subject) -> PackFacts:
         claim_value=value(details, "ClaimValue"),
         notification_date=date_of(details, "NotificationDate"),
         oic_reference_number=value(details, "OICReferenceNumber"),
-        claimant_postcode=(cnf.normalised_postcode(postcode.strip())
-                           if postcode is not None and valid_postcode else postcode),
+        claimant_postcode=(
+            cnf.normalised_postcode(postcode.strip())
+            if postcode is not None and valid_postcode
+            else postcode
+        ),
     )
 
 
 def _loss_pack_facts(subject: Subject) -> PackFacts:
     agreement = subject.find(stage2.AGREEMENT)
     decision = None
-    for name in ("SettlementPackDecision", "SettlementPackCounterOfferDecision",
-                 "AdditionalDamagesDecision"):
+    for name in (
+        "SettlementPackDecision",
+        "SettlementPackCounterOfferDecision",
+        "AdditionalDamagesDecision",
+    ):
         decision = decision or value(agreement, name)
     requested = subject.ctx.requested_value
     return PackFacts(
         loss_types=frozenset(
-            loss_type.strip() for line in loss_lines(subject)
+            loss_type.strip()
+            for line in loss_lines(subject)
             if (loss_type := value(line, "LossType")) is not None
         ),
-        requested_value=(isp.requested_value(subject)
-                         if subject.pack is Pack.ISP_REQUEST else None),
-        interim_full=(isp.is_full_response(subject, requested)
-                      if subject.pack is Pack.ISP_RESPONSE and requested is not None else None),
+        requested_value=(
+            isp.requested_value(subject) if subject.pack is Pack.ISP_REQUEST else None
+        ),
+        interim_full=(
+            isp.is_full_response(subject, requested)
+            if subject.pack is Pack.ISP_RESPONSE and requested is not None
+            else None
+        ),
         decision=decision,
         disbursement_ids=cpp.disbursement_ids(subject),
     )

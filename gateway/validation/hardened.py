@@ -94,8 +94,11 @@ def parse_text(text: str, limits: XmlLimits | None = PACK_LIMITS) -> etree._Elem
 
 def _unbounded(limits: XmlLimits) -> XmlLimits:
     # The size limit of a pack counts characters and was checked on the text already.
-    return XmlLimits(max_bytes=4 * limits.max_bytes + 64, max_depth=limits.max_depth,
-                     max_elements=limits.max_elements)
+    return XmlLimits(
+        max_bytes=4 * limits.max_bytes + 64,
+        max_depth=limits.max_depth,
+        max_elements=limits.max_elements,
+    )
 
 
 _COUNT_ELEMENTS = etree.XPath("count(//*)")

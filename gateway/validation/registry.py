@@ -79,16 +79,29 @@ class PackNotInRelease(LookupError):
     """The release has no schema for that pack (additional damages exist for RTA only)."""
 
 
-def _rta(name: str, major: int, files: Mapping[Pack, str],
-         judged_by: Mapping[Pack, str] | None = None) -> Release:
-    return Release(service=Service.RTA, name=name, version_major=major, version_minor=0,
-                   process_name=Service.RTA.process_name, files=MappingProxyType(dict(files)),
-                   judged_by=MappingProxyType(dict(judged_by or {})))
+def _rta(
+    name: str, major: int, files: Mapping[Pack, str], judged_by: Mapping[Pack, str] | None = None
+) -> Release:
+    return Release(
+        service=Service.RTA,
+        name=name,
+        version_major=major,
+        version_minor=0,
+        process_name=Service.RTA.process_name,
+        files=MappingProxyType(dict(files)),
+        judged_by=MappingProxyType(dict(judged_by or {})),
+    )
 
 
 def _elpl(name: str, major: int, files: Mapping[Pack, str]) -> Release:
-    return Release(service=Service.ELPL, name=name, version_major=major, version_minor=0,
-                   process_name=Service.ELPL.process_name, files=MappingProxyType(dict(files)))
+    return Release(
+        service=Service.ELPL,
+        name=name,
+        version_major=major,
+        version_minor=0,
+        process_name=Service.ELPL.process_name,
+        files=MappingProxyType(dict(files)),
+    )
 
 
 _RTA_R5: dict[Pack, str] = {
@@ -99,14 +112,12 @@ _RTA_R5: dict[Pack, str] = {
     Pack.ISP_RESPONSE: "AddInterimSPFResponse_InterimSettlementPackResponse-v3.2.xsd",
     Pack.S2SP_REQUEST: "AddStage2SPFRequest_S2SPFRequestXML-v3.3.xsd",
     Pack.S2SP_RESPONSE: "AddStage2SPFResponse_S2SPFResponseXML-v3.2.xsd",
-    Pack.S2SP_COUNTER_OFFER_CR:
-        "AddStage2SPFCounterOfferByCR_S2SPFCounterOfferByCRXML-v3.0.xsd",
-    Pack.S2SP_COUNTER_OFFER_CM:
-        "AddStage2SPFCounterOfferByCM_S2SPFCounterOfferByCMXML-v3.0.xsd",
+    Pack.S2SP_COUNTER_OFFER_CR: "AddStage2SPFCounterOfferByCR_S2SPFCounterOfferByCRXML-v3.0.xsd",
+    Pack.S2SP_COUNTER_OFFER_CM: "AddStage2SPFCounterOfferByCM_S2SPFCounterOfferByCMXML-v3.0.xsd",
     Pack.AD_REQUEST: "AddS2SPFAdditionalDamagesRequest_"
-                     "Stage2SettlementPackAdditionalDamagesRequest-v3.0.xsd",
+    "Stage2SettlementPackAdditionalDamagesRequest-v3.0.xsd",
     Pack.AD_RESPONSE: "AddS2SPFAdditionalDamagesResponse_"
-                      "Stage2SettlementPackAdditionalDamagesResponse-v3.0.xsd",
+    "Stage2SettlementPackAdditionalDamagesResponse-v3.0.xsd",
     Pack.CPP_REQUEST: "AddCPPFRequest_CPPFRequestXML-v3.1.xsd",
     Pack.CPP_RESPONSE: "AddCPPFResponse_CPPFResponseXML-v3.1.xsd",
     Pack.DATA: "GetClaim_ClaimData-v3.3.xsd",
@@ -126,14 +137,12 @@ _RTA_R7: dict[Pack, str] = {
     Pack.ISP_RESPONSE: "AddInterimSPFResponse_InterimSettlementPackResponse-v3.3.xsd",
     Pack.S2SP_REQUEST: "AddStage2SPFRequest_S2SPFRequestXML-v3.4.xsd",
     Pack.S2SP_RESPONSE: "AddStage2SPFResponse_S2SPFResponseXML-v3.3.xsd",
-    Pack.S2SP_COUNTER_OFFER_CR:
-        "AddStage2SPFCounterOfferByCR_S2SPFCounterOfferByCRXML-v3.1.xsd",
-    Pack.S2SP_COUNTER_OFFER_CM:
-        "AddStage2SPFCounterOfferByCM_S2SPFCounterOfferByCMXML-v3.1.xsd",
+    Pack.S2SP_COUNTER_OFFER_CR: "AddStage2SPFCounterOfferByCR_S2SPFCounterOfferByCRXML-v3.1.xsd",
+    Pack.S2SP_COUNTER_OFFER_CM: "AddStage2SPFCounterOfferByCM_S2SPFCounterOfferByCMXML-v3.1.xsd",
     Pack.AD_REQUEST: "AddS2SPFAdditionalDamagesRequest_"
-                     "Stage2SettlementPackAdditionalDamagesRequest-v3.2.xsd",
+    "Stage2SettlementPackAdditionalDamagesRequest-v3.2.xsd",
     Pack.AD_RESPONSE: "AddS2SPFAdditionalDamagesResponse_"
-                      "Stage2SettlementPackAdditionalDamagesResponse-v3.2.xsd",
+    "Stage2SettlementPackAdditionalDamagesResponse-v3.2.xsd",
     Pack.CPP_REQUEST: "AddCPPFRequest_CPPFRequestXML-v3.3.xsd",
     Pack.CPP_RESPONSE: "AddCPPFResponse_CPPFResponseXML-v3.3.xsd",
     Pack.DATA: "GetClaim_ClaimData-v4.0.xsd",
@@ -147,10 +156,8 @@ _ELPL_R5: dict[Pack, str] = {
     Pack.ISP_RESPONSE: "AddInterimSPFResponse_InterimSettlementPackResponse-v1.1.xsd",
     Pack.S2SP_REQUEST: "AddStage2SPFRequest_S2SPFRequestXML-v1.0.xsd",
     Pack.S2SP_RESPONSE: "AddStage2SPFResponse_S2SPFResponseXML-v1.1.xsd",
-    Pack.S2SP_COUNTER_OFFER_CR:
-        "AddStage2SPFCounterOfferByCR_S2SPFCounterOfferByCRXML-v1.0.xsd",
-    Pack.S2SP_COUNTER_OFFER_CM:
-        "AddStage2SPFCounterOfferByCM_S2SPFCounterOfferByCMXML-v1.0.xsd",
+    Pack.S2SP_COUNTER_OFFER_CR: "AddStage2SPFCounterOfferByCR_S2SPFCounterOfferByCRXML-v1.0.xsd",
+    Pack.S2SP_COUNTER_OFFER_CM: "AddStage2SPFCounterOfferByCM_S2SPFCounterOfferByCMXML-v1.0.xsd",
     Pack.CPP_REQUEST: "AddCPPFRequest_CPPFRequestXML-v1.0.xsd",
     Pack.CPP_RESPONSE: "AddCPPFResponse_CPPFResponseXML-v1.0.xsd",
     Pack.DATA: "GetClaim_ClaimData-v1.2.xsd",
@@ -169,8 +176,7 @@ RELEASES: tuple[Release, ...] = (
     # The R7 resend schema narrows @OICReferenceNumber to OIC- + 1-10 digits; the server applies
     # the wider AddClaim pattern instead (payloads.md section 1, decided). The two schemas are
     # otherwise the same structure, so the AddClaim schema judges R7 resends.
-    _rta("R7", 7, _RTA_R7,
-         judged_by={Pack.CNF_RESEND: _RTA_R7[Pack.CNF]}),
+    _rta("R7", 7, _RTA_R7, judged_by={Pack.CNF_RESEND: _RTA_R7[Pack.CNF]}),
     _elpl("R5", 5, _ELPL_R5),
     _elpl("R6", 6, _ELPL_R6),
 )
@@ -218,14 +224,16 @@ class ReleaseRegistry:
         usually needs one); a broken schema then raises ``StartupError`` at that point.
         """
         if not schema_root.is_dir():
-            raise StartupError(f"schema folder {schema_root} does not exist",
-                               {"schema_root": str(schema_root)})
+            raise StartupError(
+                f"schema folder {schema_root} does not exist", {"schema_root": str(schema_root)}
+            )
         closed = set(closed_to_new_claims)
         unknown = closed - {(r.service, r.name) for r in RELEASES}
         if unknown:
             raise StartupError(f"unknown releases closed to new claims: {sorted(unknown)}")
-        releases = [replace(r, closed_to_new_claims=(r.service, r.name) in closed)
-                    for r in RELEASES]
+        releases = [
+            replace(r, closed_to_new_claims=(r.service, r.name) in closed) for r in RELEASES
+        ]
         return cls(schema_root, releases, eager=eager)
 
     def releases(self, service: Service | None = None) -> tuple[Release, ...]:

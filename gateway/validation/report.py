@@ -37,8 +37,13 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         v = self.violation
-        return {"kind": self.kind.value, "rule": v.rule, "path": v.path, "line": v.line,
-                "message": v.message}
+        return {
+            "kind": self.kind.value,
+            "rule": v.rule,
+            "path": v.path,
+            "line": v.line,
+            "message": v.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -100,15 +105,29 @@ def junit_xml(reports: Iterable[Report], suite: str = "gateway validate") -> byt
     """A JUnit testsuite: one testcase per document, a failure element per invalid one."""
     reports = list(reports)
     failures = sum(1 for r in reports if not r.valid)
-    root = etree.Element("testsuite", name=suite, tests=str(len(reports)),
-                         failures=str(failures), errors="0", skipped="0")
+    root = etree.Element(
+        "testsuite",
+        name=suite,
+        tests=str(len(reports)),
+        failures=str(failures),
+        errors="0",
+        skipped="0",
+    )
     for report in reports:
         pack = report.pack.value if report.pack is not None else "unknown"
-        case = etree.SubElement(root, "testcase", name=report.file,
-                                classname=f"{report.service.value}.{report.release}.{pack}")
+        case = etree.SubElement(
+            root,
+            "testcase",
+            name=report.file,
+            classname=f"{report.service.value}.{report.release}.{pack}",
+        )
         if not report.valid:
             count = len(report.findings)
-            failure = etree.SubElement(case, "failure", type="invalid",
-                                       message=f"{count} violation{'s' if count > 1 else ''}")
+            failure = etree.SubElement(
+                case,
+                "failure",
+                type="invalid",
+                message=f"{count} violation{'s' if count > 1 else ''}",
+            )
             failure.text = "\n".join(text_lines(report))
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))

@@ -36,14 +36,18 @@ def release_table(registry: ReleaseRegistry) -> list[str]:
     """One line per release and one per pack file, marking files missing from the folder."""
     lines = []
     for release in registry.releases():
-        lines.append(f"{release.service.value} {release.name}  processName "
-                     f"{release.process_name}  version {release.version}")
+        lines.append(
+            f"{release.service.value} {release.name}  processName "
+            f"{release.process_name}  version {release.version}"
+        )
         for pack, name in release.files.items():
             present = (registry.schema_root / release.folder / name).is_file()
             judged = release.judged_by.get(pack)
-            lines.append(f"  {pack.value:<24}{name}"
-                         f"{f'  (judged by {judged})' if judged else ''}"
-                         f"{'' if present else '  (missing)'}")
+            lines.append(
+                f"  {pack.value:<24}{name}"
+                f"{f'  (judged by {judged})' if judged else ''}"
+                f"{'' if present else '  (missing)'}"
+            )
     return lines
 
 
@@ -51,8 +55,9 @@ def export(registry: ReleaseRegistry, target: Path, wsdl_dir: Path) -> list[Path
     """Copy every release folder and the WSDLs of ``wsdl_dir`` to ``target``, write
     ``index.json`` and return the WSDLs copied. Raises ``OSError``."""
     for release in registry.releases():
-        shutil.copytree(registry.schema_root / release.folder, target / release.folder,
-                        dirs_exist_ok=True)
+        shutil.copytree(
+            registry.schema_root / release.folder, target / release.folder, dirs_exist_ok=True
+        )
     wsdls = sorted(wsdl_dir.glob("*.wsdl")) if wsdl_dir.is_dir() else []
     if wsdls:
         (target / "wsdl").mkdir(parents=True, exist_ok=True)

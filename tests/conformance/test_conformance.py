@@ -58,14 +58,22 @@ def _context(case: dict[str, Any]) -> RuleContext:
 
 
 def _check(registry: ReleaseRegistry, case: dict[str, Any]) -> Report:
-    return check_document(registry, (HERE / case["file"]).read_bytes(), Service(case["service"]),
-                          case["release"], Pack(case["pack"]), _context(case),
-                          source=case["file"])
+    return check_document(
+        registry,
+        (HERE / case["file"]).read_bytes(),
+        Service(case["service"]),
+        case["release"],
+        Pack(case["pack"]),
+        _context(case),
+        source=case["file"],
+    )
 
 
 def _found(report: Report) -> list[tuple[str, str | None, str]]:
-    return [(f.kind.value, f.violation.rule, _POSITION.sub("", f.violation.path))
-            for f in report.findings]
+    return [
+        (f.kind.value, f.violation.rule, _POSITION.sub("", f.violation.path))
+        for f in report.findings
+    ]
 
 
 def _xmlschema_valid(path: Path, document: Path) -> bool:
@@ -90,8 +98,7 @@ def test_verdict_and_expected_violations(registry: ReleaseRegistry, case: dict[s
     assert report.valid is case["valid"], found
     for expected in case.get("expect", []):
         kind = Kind(expected["kind"])
-        wanted = (kind.value, expected.get("rule") if kind is Kind.RULE else None,
-                  expected["path"])
+        wanted = (kind.value, expected.get("rule") if kind is Kind.RULE else None, expected["path"])
         assert wanted in found, f"expected {wanted}, found {found}"
 
 
@@ -105,8 +112,9 @@ def test_xsd_verdict(registry: ReleaseRegistry, case: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
-def test_xmlschema_agrees_with_the_fast_path(registry: ReleaseRegistry,
-                                             case: dict[str, Any]) -> None:
+def test_xmlschema_agrees_with_the_fast_path(
+    registry: ReleaseRegistry, case: dict[str, Any]
+) -> None:
     """A second, independent XSD implementation gives every file the lxml path's verdict."""
     compiled = registry.schema_for(Service(case["service"]), case["release"], Pack(case["pack"]))
     document = HERE / case["file"]

@@ -10,9 +10,15 @@ from lxml import etree
 SAMPLES = Path(__file__).resolve().parent.parent / "conformance" / "samples"
 
 
-def cnf(reference: str, insurer: str = "COMP001", insurer_type: str = "I",
-        child: bool = False, birth: date | None = None, service: str = "rta",
-        release: str = "R7") -> str:
+def cnf(
+    reference: str,
+    insurer: str = "COMP001",
+    insurer_type: str = "I",
+    child: bool = False,
+    birth: date | None = None,
+    service: str = "rta",
+    release: str = "R7",
+) -> str:
     """A valid CNF addressed to ``insurer`` with the CR reference ``reference``."""
     root = etree.parse(str(SAMPLES / service / release / "cnf" / "valid-adult.xml")).getroot()
     info = root.find(".//DefendantDetails/InsurerInformation")
@@ -35,7 +41,10 @@ def cnf(reference: str, insurer: str = "COMP001", insurer_type: str = "I",
 
 
 def insurer_response(decision: str = "A", service: str = "rta", release: str = "R7") -> str:
-    name = {"A": "valid-admitted.xml", "AN": "valid-admitted-with-negligence.xml",
-            "N": "valid-not-admitted.xml"}[decision]
+    name = {
+        "A": "valid-admitted.xml",
+        "AN": "valid-admitted-with-negligence.xml",
+        "N": "valid-not-admitted.xml",
+    }[decision]
     path = SAMPLES / service / release / "insurer-response" / name
     return path.read_text(encoding="utf-8")

@@ -30,15 +30,18 @@ def _call(live: LiveServer, op: str, token: str, extra: str = "") -> dict[str, s
 
 def _journal(live: LiveServer) -> list[tuple[str | None, str, str | None]]:
     with live.components.database.unit_of_work() as uow:
-        return [(e.operation, e.outcome, e.error_key)
-                for e in uow.session.scalars(select(JournalEntry).order_by(JournalEntry.id))]
+        return [
+            (e.operation, e.outcome, e.error_key)
+            for e in uow.session.scalars(select(JournalEntry).order_by(JournalEntry.id))
+        ]
 
 
 def test_zeep_gets_a_token_and_reads_on_both_services(live: LiveServer) -> None:
     for path in ("/PIP.WSTK/PIPWSTK", "/ELPL.WSTK/ELPLWSTK"):
         client = zeep.Client(f"{live.url}{path}?wsdl")
-        pair = client.service.getToken(userID="cr-a2a", userAsID="cr-rta-ch" if "PIP" in path
-                                       else "cr-elpl-ch", password=CR[2])
+        pair = client.service.getToken(
+            userID="cr-a2a", userAsID="cr-rta-ch" if "PIP" in path else "cr-elpl-ch", password=CR[2]
+        )
         assert pair.code == "Ok" and len(pair.accessToken) == 43
         assert (pair.accessTokenExpiresIn, pair.refreshTokenExpiresIn) == ("3600", "86400")
         version = client.service.getSystemProcessVersion(accessToken=pair.accessToken)
@@ -47,23 +50,35 @@ def test_zeep_gets_a_token_and_reads_on_both_services(live: LiveServer) -> None:
         assert (spv.versionMajor, spv.versionMinor, spv.processName) == expected
         branches = client.service.getBranchesList(accessToken=pair.accessToken)
         assert [b.organisationPath for b in branches.organisationInfosList] == ["/CR00001/001"]
-        org = client.service.getOrganisation(organisationPath="/COMP001/002",
-                                             accessToken=pair.accessToken)
+        org = client.service.getOrganisation(
+            organisationPath="/COMP001/002", accessToken=pair.accessToken
+        )
         assert org.code == "Ok" and org.organisation.organisationName == "Leeds Handling Point"
-        found = client.service.searchCompensators(organisationName="MOTOR",
-                                                  accessToken=pair.accessToken)
+        found = client.service.searchCompensators(
+            organisationName="MOTOR", accessToken=pair.accessToken
+        )
         names = {o.organisationId for o in found.organisationInfosList}
         assert names == ({"COMP001", "COMP002"} if "PIP" in path else {"COMP001"})
 
 
-def test_refusals_carry_their_spec_keys_and_are_journaled(live: LiveServer,
-                                                         clock: MovableClock) -> None:
-    assert get_token(live.url, "cr-a2a", "cr-rta-ch", "Wrong-Password-1!").result()["details"] \
+def test_refusals_carry_their_spec_keys_and_are_journaled(
+    live: LiveServer, clock: MovableClock
+) -> None:
+    assert (
+        get_token(live.url, "cr-a2a", "cr-rta-ch", "Wrong-Password-1!")
+        .result()["details"]
         .startswith("AUTH_LOGIN_FAILED")
-    assert get_token(live.url, "nobody", "cr-rta-ch", "Wrong-Password-1!").result()["details"] \
+    )
+    assert (
+        get_token(live.url, "nobody", "cr-rta-ch", "Wrong-Password-1!")
+        .result()["details"]
         .startswith("AUTH_LOGIN_FAILED")
-    assert get_token(live.url, "cr-a2a", "comp-rta-ch", CR[2]).result()["details"] \
+    )
+    assert (
+        get_token(live.url, "cr-a2a", "comp-rta-ch", CR[2])
+        .result()["details"]
         .startswith("AUTH_ASUSER_INVALID")
+    )
     forged = _call(live, "getSystemProcessVersion", "A" * 43)
     assert forged["code"] == "Failure" and forged["details"].startswith("AUTH_TOKEN_INVALID")
     token = _token(live)
@@ -72,9 +87,15 @@ def test_refusals_carry_their_spec_keys_and_are_journaled(live: LiveServer,
     expired = _call(live, "getSystemProcessVersion", token["accessToken"])
     assert expired["details"].startswith("AUTH_TOKEN_EXPIRED")
     # the refresh token is bound to its asUser
-    other = post(live.url, envelope("refreshToken", "<userID>cr-a2a</userID><userAsID>cr-rta-tl"
-                                    f"</userAsID><refreshToken>{token['refreshToken']}"
-                                    "</refreshToken>")).result()
+    other = post(
+        live.url,
+        envelope(
+            "refreshToken",
+            "<userID>cr-a2a</userID><userAsID>cr-rta-tl"
+            f"</userAsID><refreshToken>{token['refreshToken']}"
+            "</refreshToken>",
+        ),
+    ).result()
     assert other["details"].startswith("AUTH_REFRESH_INVALID")
     keys = _journal(live)
     assert ("getToken", "Failure", "AUTH_LOGIN_FAILED") in keys
@@ -82,8 +103,9 @@ def test_refusals_carry_their_spec_keys_and_are_journaled(live: LiveServer,
     assert ("getSystemProcessVersion", "Failure", "AUTH_TOKEN_INVALID") in keys
     assert ("getSystemProcessVersion", "Failure", "AUTH_TOKEN_EXPIRED") in keys
     assert ("refreshToken", "Failure", "AUTH_REFRESH_INVALID") in keys
-    _assert_no_secrets(live, [CR[2], "Wrong-Password-1!", token["accessToken"],
-                              token["refreshToken"]])
+    _assert_no_secrets(
+        live, [CR[2], "Wrong-Password-1!", token["accessToken"], token["refreshToken"]]
+    )
 
 
 def _assert_no_secrets(live: LiveServer, secrets: list[str]) -> None:
@@ -98,10 +120,14 @@ def _assert_no_secrets(live: LiveServer, secrets: list[str]) -> None:
 
 
 def test_lockout_after_five_failures_and_unlock_after_thirty_minutes(
-        live: LiveServer, clock: MovableClock) -> None:
+    live: LiveServer, clock: MovableClock
+) -> None:
     for _ in range(5):
-        assert get_token(live.url, "cr-a2a", "cr-rta-ch", "Wrong-Password-1!").result()[
-            "details"].startswith("AUTH_LOGIN_FAILED")
+        assert (
+            get_token(live.url, "cr-a2a", "cr-rta-ch", "Wrong-Password-1!")
+            .result()["details"]
+            .startswith("AUTH_LOGIN_FAILED")
+        )
     locked = get_token(live.url, *CR).result()
     assert locked["details"].startswith("AUTH_ACCOUNT_LOCKED")
     assert locked["message"] == "Your account is temporarily locked"
@@ -116,18 +142,41 @@ def test_expired_password_then_change_password(live: LiveServer, clock: MovableC
     clock.advance(timedelta(days=2).total_seconds())
     assert get_token(live.url, *CR).result()["details"].startswith("AUTH_PASSWORD_EXPIRED")
     assert _call(live, "getSystemProcessVersion", token["accessToken"])["code"] == "Failure"
-    weak = post(live.url, envelope("changePassword", "<userID>cr-a2a</userID><oldPassword>"
-                                   f"{CR[2]}</oldPassword><newPassword>short</newPassword>"))
+    weak = post(
+        live.url,
+        envelope(
+            "changePassword",
+            "<userID>cr-a2a</userID><oldPassword>"
+            f"{CR[2]}</oldPassword><newPassword>short</newPassword>",
+        ),
+    )
     assert weak.result()["details"].startswith("AUTH_PASSWORD_POLICY: PWD-LENGTH")
-    reused = post(live.url, envelope("changePassword", "<userID>cr-a2a</userID><oldPassword>"
-                                     f"{CR[2]}</oldPassword><newPassword>{CR[2]}</newPassword>"))
+    reused = post(
+        live.url,
+        envelope(
+            "changePassword",
+            "<userID>cr-a2a</userID><oldPassword>"
+            f"{CR[2]}</oldPassword><newPassword>{CR[2]}</newPassword>",
+        ),
+    )
     assert reused.result()["details"].startswith("AUTH_PASSWORD_POLICY: PWD-HISTORY")
-    named = post(live.url, envelope("changePassword", "<userID>cr-rta-ch</userID><oldPassword>x"
-                                    "</oldPassword><newPassword>y</newPassword>")).result()
+    named = post(
+        live.url,
+        envelope(
+            "changePassword",
+            "<userID>cr-rta-ch</userID><oldPassword>x</oldPassword><newPassword>y</newPassword>",
+        ),
+    ).result()
     assert named["details"].startswith("AUTH_LOGIN_FAILED")  # no password: cannot prove identity
-    changed = post(live.url, envelope("changePassword", "<userID>cr-a2a</userID><oldPassword>"
-                                      f"{CR[2]}</oldPassword><newPassword>Brand-New-Kite-77"
-                                      "</newPassword>")).result()
+    changed = post(
+        live.url,
+        envelope(
+            "changePassword",
+            "<userID>cr-a2a</userID><oldPassword>"
+            f"{CR[2]}</oldPassword><newPassword>Brand-New-Kite-77"
+            "</newPassword>",
+        ),
+    ).result()
     assert changed["code"] == "Ok"
     now = clock.now()
     assert changed["value"] == (now + timedelta(days=90)).date().isoformat()
@@ -136,7 +185,8 @@ def test_expired_password_then_change_password(live: LiveServer, clock: MovableC
 
 
 def test_ninety_days_without_authentication_disable_the_account(
-        live: LiveServer, clock: MovableClock) -> None:
+    live: LiveServer, clock: MovableClock
+) -> None:
     from gateway.service.admin import enable_user
 
     clock.advance(timedelta(days=91).total_seconds())
@@ -152,8 +202,9 @@ def test_ninety_days_without_authentication_disable_the_account(
     assert expired["details"].startswith("AUTH_PASSWORD_EXPIRED")
 
 
-def test_a_token_read_records_the_asusers_activity_hourly(live: LiveServer,
-                                                          clock: MovableClock) -> None:
+def test_a_token_read_records_the_asusers_activity_hourly(
+    live: LiveServer, clock: MovableClock
+) -> None:
     token = _token(live)["accessToken"]
     long_ago = clock.now() - timedelta(hours=2)
     with live.components.database.unit_of_work() as uow:
@@ -178,8 +229,10 @@ def test_a_token_read_records_the_asusers_activity_hourly(live: LiveServer,
 
 def test_refresh_rotates_and_reuse_revokes_the_family(live: LiveServer) -> None:
     first = _token(live)
-    body = ("<userID>cr-a2a</userID><userAsID>cr-rta-ch</userAsID>"
-            f"<refreshToken>{first['refreshToken']}</refreshToken>")
+    body = (
+        "<userID>cr-a2a</userID><userAsID>cr-rta-ch</userAsID>"
+        f"<refreshToken>{first['refreshToken']}</refreshToken>"
+    )
     second = post(live.url, envelope("refreshToken", body)).result()
     assert second["code"] == "Ok" and second["accessToken"] != first["accessToken"]
     assert _call(live, "getSystemProcessVersion", second["accessToken"])["code"] == "Ok"
@@ -193,8 +246,7 @@ def test_twenty_token_families_at_most(live: LiveServer) -> None:
     first = _token(live)["accessToken"]
     for _ in range(20):
         last = _token(live)["accessToken"]
-    assert _call(live, "getSystemProcessVersion", first)["details"].startswith(
-        "AUTH_TOKEN_INVALID")
+    assert _call(live, "getSystemProcessVersion", first)["details"].startswith("AUTH_TOKEN_INVALID")
     assert _call(live, "getSystemProcessVersion", last)["code"] == "Ok"
 
 
@@ -206,20 +258,28 @@ def test_disabled_user_invalidates_its_tokens(live: LiveServer) -> None:
         user.enabled = False
         uow.commit()
     assert _call(live, "getSystemProcessVersion", token["accessToken"])["details"].startswith(
-        "AUTH_TOKEN_INVALID")
+        "AUTH_TOKEN_INVALID"
+    )
 
 
 def test_profile_and_side_checks(live: LiveServer) -> None:
     admin = _token(live, ("cr-a2a", "cr-admin", CR[2]))["accessToken"]
     assert _call(live, "getSystemProcessVersion", admin)["details"].startswith(
-        "PROFILE_NOT_ALLOWED")
+        "PROFILE_NOT_ALLOWED"
+    )
     assert _call(live, "getBranchesList", admin)["code"] == "Ok"  # no claims profile needed
     comp = _token(live, ("comp-a2a", "comp-rta-ch", "Cobalt-Heron-2026!"))["accessToken"]
     assert _call(live, "searchCompensators", comp)["details"].startswith("PROFILE_NOT_ALLOWED")
     # RTA-only profile on the EL/PL endpoint
-    reply = post(live.url, envelope("getSystemProcessVersion",
-                                    f"<accessToken>{_token(live)['accessToken']}</accessToken>",
-                                    ELPL_NS), ELPL_PATH).result()
+    reply = post(
+        live.url,
+        envelope(
+            "getSystemProcessVersion",
+            f"<accessToken>{_token(live)['accessToken']}</accessToken>",
+            ELPL_NS,
+        ),
+        ELPL_PATH,
+    ).result()
     assert reply["details"].startswith("PROFILE_NOT_ALLOWED")
 
 
@@ -232,8 +292,13 @@ def test_not_yet_built_operations_answer_not_implemented(live: LiveServer) -> No
 
 def test_malformed_values_are_in_band_failures(live: LiveServer) -> None:
     token = _token(live)["accessToken"]
-    reply = post(live.url, envelope("getNotificationsList", f"<accessToken>{token}</accessToken>"
-                                    "<A2ANotification>maybe</A2ANotification>")).result()
+    reply = post(
+        live.url,
+        envelope(
+            "getNotificationsList",
+            f"<accessToken>{token}</accessToken><A2ANotification>maybe</A2ANotification>",
+        ),
+    ).result()
     assert reply["code"] == "Failure" and reply["details"].startswith("INPUT_INVALID")
     reply = _call(live, "getOrganisation", token, "<bogus>1</bogus>")
     assert reply["details"].startswith("INPUT_INVALID") and "bogus" in reply["details"]
@@ -241,11 +306,13 @@ def test_malformed_values_are_in_band_failures(live: LiveServer) -> None:
 
 
 def test_legacy_endpoint_with_user_auth(live: LiveServer) -> None:
-    body = ('<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/'
-            'envelope/" xmlns:t="http://ws.pip.crif.com/"><soap:Body><t:getSystemProcessVersion>'
-            f"<userAuth><asUser>cr-rta-ch</asUser><password>{CR[2]}</password>"
-            "<username>cr-a2a</username></userAuth></t:getSystemProcessVersion></soap:Body>"
-            "</soap:Envelope>").encode()
+    body = (
+        '<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/'
+        'envelope/" xmlns:t="http://ws.pip.crif.com/"><soap:Body><t:getSystemProcessVersion>'
+        f"<userAuth><asUser>cr-rta-ch</asUser><password>{CR[2]}</password>"
+        "<username>cr-a2a</username></userAuth></t:getSystemProcessVersion></soap:Body>"
+        "</soap:Envelope>"
+    ).encode()
     reply = post(live.url, body, "/PIP.WS/PIPWS")
     result = reply.result()
     assert result["code"] == "Ok" and "details" not in result
@@ -254,8 +321,9 @@ def test_legacy_endpoint_with_user_auth(live: LiveServer) -> None:
 
 
 @pytest.mark.parametrize("legacy", [False])
-def test_legacy_endpoints_are_off_by_default(sqlite_url: str, clock: MovableClock,
-                                             legacy: bool) -> None:
+def test_legacy_endpoints_are_off_by_default(
+    sqlite_url: str, clock: MovableClock, legacy: bool
+) -> None:
     from gateway.soap.app import SoapApplication
     from tests.conftest import seeded
 

@@ -53,6 +53,7 @@ def as_user(client: zeep.Client) -> Iterator[Any]:
     def login(name: str) -> Session:
         a2a = CR if name.startswith("cr") else MIB if name.startswith("mib") else COMP
         return Session(client, a2a, name)
+
     yield login
 
 
@@ -120,26 +121,37 @@ def test_get_claim_returns_a_valid_data_document(live: LiveServer, as_user: Any)
 def test_get_claim_after_the_liability_decision(live: LiveServer, as_user: Any) -> None:
     cr, comp = as_user("cr-rta-ch"), as_user("comp-rta-ch")
     info = _add(cr)
-    accepted = comp.acceptClaim(claimData={"activityEngineGuid": info.activityEngineGuid,
-                                           "applicationId": info.applicationId},
-                                insurerClaimReferenceNumber="INS-READ-1")
+    accepted = comp.acceptClaim(
+        claimData={
+            "activityEngineGuid": info.activityEngineGuid,
+            "applicationId": info.applicationId,
+        },
+        insurerClaimReferenceNumber="INS-READ-1",
+    )
     assert accepted.code == "Ok", accepted
-    a75 = comp.applyArticle75(claimData={"activityEngineGuid": accepted.claimInfo
-                                         .activityEngineGuid,
-                                         "applicationId": info.applicationId}, isArticle75=False)
+    a75 = comp.applyArticle75(
+        claimData={
+            "activityEngineGuid": accepted.claimInfo.activityEngineGuid,
+            "applicationId": info.applicationId,
+        },
+        isArticle75=False,
+    )
     assert a75.code == "Ok", a75
     decided = comp.sendLiabilityDecision(
-        claimData={"activityEngineGuid": a75.claimInfo.activityEngineGuid,
-                   "applicationId": info.applicationId},
-        insurerResponseXml=insurer_response("A"))
+        claimData={
+            "activityEngineGuid": a75.claimInfo.activityEngineGuid,
+            "applicationId": info.applicationId,
+        },
+        insurerResponseXml=insurer_response("A"),
+    )
     assert decided.code == "Ok", decided
     data = _data(cr.getClaim(applicationId=info.applicationId))
     answer = data.find("InsurerResponse")
     assert answer is not None and answer.find("LiabilityCausation") is not None
-    assert answer.get("ResponseDate") == london_date(live.components.service.clock.now()) \
-        .isoformat()
-    assert answer.get("NotificationDate") == _stored(live, info.applicationId).sent_date \
-        .isoformat()
+    assert (
+        answer.get("ResponseDate") == london_date(live.components.service.clock.now()).isoformat()
+    )
+    assert answer.get("NotificationDate") == _stored(live, info.applicationId).sent_date.isoformat()
     ids = data.find("ApplicationData/ApplicationIDs")
     assert ids is not None and ids.get("InsurerClaimReferenceNumber") == "INS-READ-1"
     child = data.find("ApplicationData/ClaimantDetails")
@@ -159,8 +171,10 @@ def test_get_claim_of_a_deleted_claim(live: LiveServer, as_user: Any) -> None:
 def test_the_data_document_is_entity_escaped_on_the_wire(live: LiveServer, as_user: Any) -> None:
     cr = as_user("cr-rta-ch")
     info = _add(cr)
-    body = envelope("getClaim", f"<applicationId>{info.applicationId}</applicationId>"
-                                f"<accessToken>{cr.token}</accessToken>")
+    body = envelope(
+        "getClaim",
+        f"<applicationId>{info.applicationId}</applicationId><accessToken>{cr.token}</accessToken>",
+    )
     reply = post(live.url, body)
     assert b"&lt;Data&gt;" in reply.body or b"&lt;Data>" in reply.body
     value = reply.result()["value"]
@@ -173,29 +187,47 @@ def _second_cr_organisation(live: LiveServer) -> None:
     with components.database.unit_of_work() as uow:
         now = components.service.clock.now()
         ensure_organisation(uow, OrganisationSpec("CR00002", "CR", "Other Solicitors"), now)
-        ensure_user(uow, components.auth, UserSpec("cr2-rta-ch", "CR00002", "Oli", "Other",
-                                                   "CR_RTA_CH", "001"), now)
-        ensure_user(uow, components.auth, UserSpec("cr2-a2a", "CR00002", "A2A", "System", "A2A"),
-                    now, "Green-Badger-2026!", password_expired=False)
+        ensure_user(
+            uow,
+            components.auth,
+            UserSpec("cr2-rta-ch", "CR00002", "Oli", "Other", "CR_RTA_CH", "001"),
+            now,
+        )
+        ensure_user(
+            uow,
+            components.auth,
+            UserSpec("cr2-a2a", "CR00002", "A2A", "System", "A2A"),
+            now,
+            "Green-Badger-2026!",
+            password_expired=False,
+        )
         uow.commit()
 
 
-def test_another_organisations_claim_is_not_found_by_any_read(live: LiveServer, client: Any,
-                                                              as_user: Any) -> None:
+def test_another_organisations_claim_is_not_found_by_any_read(
+    live: LiveServer, client: Any, as_user: Any
+) -> None:
     _second_cr_organisation(live)
     info = _add(as_user("cr-rta-ch"))
-    strangers = [Session(client, ("cr2-a2a", "Green-Badger-2026!"), "cr2-rta-ch"),
-                 as_user("mib-rta-ch")]
+    strangers = [
+        Session(client, ("cr2-a2a", "Green-Badger-2026!"), "cr2-rta-ch"),
+        as_user("mib-rta-ch"),
+    ]
     for stranger in strangers:
         hidden = stranger.getClaim(applicationId=info.applicationId)
         missing = stranger.getClaim(applicationId="9999999999999999")
-        assert (hidden.code, hidden.message) == (missing.code, missing.message) \
+        assert (
+            (hidden.code, hidden.message)
+            == (missing.code, missing.message)
             == ("Failure", "Claim not found")
+        )
         assert hidden.details == f"CLAIM_NOT_FOUND: {info.applicationId}"
         assert missing.details == "CLAIM_NOT_FOUND: 9999999999999999"
         assert info.applicationId not in _ids(stranger.getClaimsList())
-        assert _ids(stranger.searchClaims(
-            searchClaimCriteria={"applicationId": info.applicationId})) == []
+        assert (
+            _ids(stranger.searchClaims(searchClaimCriteria={"applicationId": info.applicationId}))
+            == []
+        )
         assert _ids(stranger.searchClaims()) == []
     # a branch claim handler sees only its branch's claims
     bch = as_user("comp-rta-bch")
@@ -205,23 +237,29 @@ def test_another_organisations_claim_is_not_found_by_any_read(live: LiveServer, 
 
 
 # -------------------------------------------------------------------------------- worklist
-def test_worklist_per_side_allocation_and_order(live: LiveServer, as_user: Any,
-                                               clock: MovableClock) -> None:
+def test_worklist_per_side_allocation_and_order(
+    live: LiveServer, as_user: Any, clock: MovableClock
+) -> None:
     cr = as_user("cr-rta-ch")
     first, second, third, fourth = (_add(cr).applicationId for _ in range(4))
     today = london_date(clock.now())
     _update(live, first, deadline_date=today + timedelta(days=20))
     _update(live, second, deadline_date=today + timedelta(days=3))
     _update(live, third, comp_allocated_user="comp-rta-tl", deadline_date=None)
-    _update(live, fourth, comp_allocated_user="comp-rta-ch", comp_lock_user="comp-rta-ch",
-            comp_lock_at=clock.now(), deadline_date=today + timedelta(days=10))
+    _update(
+        live,
+        fourth,
+        comp_allocated_user="comp-rta-ch",
+        comp_lock_user="comp-rta-ch",
+        comp_lock_at=clock.now(),
+        deadline_date=today + timedelta(days=10),
+    )
     assert _ids(cr.getClaimsList()) == []  # ClaimSubmitted is in the compensator's worklist
     assert _ids(as_user("cr-rta-tl").getClaimsList()) == []
     handler = as_user("comp-rta-ch").getClaimsList()
     assert _ids(handler) == [second, fourth, first]  # deadline ascending; third is not theirs
     row = {r.applicationId: r for r in handler.claimsList}[fourth]
-    assert (row.lockStatus, row.lockUserId, row.currentUserID) == (1, "comp-rta-ch",
-                                                                   "comp-rta-ch")
+    assert (row.lockStatus, row.lockUserId, row.currentUserID) == (1, "comp-rta-ch", "comp-rta-ch")
     assert row.phaseCacheId == "ClaimSubmitted" and row.versionMajor == 7
     assert row.applicationReferences.endswith(";") and row.attachmentsCount == 0
     leader = _ids(as_user("comp-rta-tl").getClaimsList())
@@ -233,20 +271,25 @@ def test_worklist_per_side_allocation_and_order(live: LiveServer, as_user: Any,
     assert _ids(as_user("comp-rta-tl").getClaimsList()) == [fourth, third]
 
 
-def test_claims_rejected_to_the_cr_are_in_the_cr_worklist(live: LiveServer,
-                                                          as_user: Any) -> None:
+def test_claims_rejected_to_the_cr_are_in_the_cr_worklist(live: LiveServer, as_user: Any) -> None:
     cr, comp = as_user("cr-rta-ch"), as_user("comp-rta-tl")
     mine, theirs, kept = (_add(cr) for _ in range(3))
     for info in (mine, theirs):
-        rejected = comp.rejectClaimToCR(claimData={"activityEngineGuid": info.activityEngineGuid,
-                                                   "applicationId": info.applicationId},
-                                        rejectionReasonCode="1")
+        rejected = comp.rejectClaimToCR(
+            claimData={
+                "activityEngineGuid": info.activityEngineGuid,
+                "applicationId": info.applicationId,
+            },
+            rejectionReasonCode="1",
+        )
         assert rejected.code == "Ok", rejected
     _update(live, theirs.applicationId, cr_allocated_user="cr-rta-tl")
     _update(live, mine.applicationId, cr_allocated_user="cr-rta-ch")
     assert set(_ids(cr.getClaimsList())) == {mine.applicationId}
-    assert set(_ids(as_user("cr-rta-tl").getClaimsList())) == {mine.applicationId,
-                                                               theirs.applicationId}
+    assert set(_ids(as_user("cr-rta-tl").getClaimsList())) == {
+        mine.applicationId,
+        theirs.applicationId,
+    }
     assert _ids(comp.getClaimsList()) == [kept.applicationId]
     data = _data(cr.getClaim(applicationId=mine.applicationId))
     rejection = data.find("ApplicationData/Rejection")
@@ -256,8 +299,9 @@ def test_claims_rejected_to_the_cr_are_in_the_cr_worklist(live: LiveServer,
     assert ids.get("AllocatedUserName") == "Rhys" and ids.get("AllocatedSurname") == "Handler"
 
 
-def test_worklist_truncation_is_reported(live: LiveServer, as_user: Any,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worklist_truncation_is_reported(
+    live: LiveServer, as_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cr = as_user("cr-rta-ch")
     for _ in range(3):
         _add(cr)
@@ -271,9 +315,10 @@ def test_search_by_each_criterion(live: LiveServer, as_user: Any, clock: Movable
     cr, comp = as_user("cr-rta-ch"), as_user("comp-rta-tl")
     a, b, c = (_add(cr) for _ in range(3))
     ref_a = _stored(live, a.applicationId).cr_reference
-    comp.acceptClaim(claimData={"activityEngineGuid": b.activityEngineGuid,
-                                "applicationId": b.applicationId},
-                     insurerClaimReferenceNumber="Ins-Search-B")
+    comp.acceptClaim(
+        claimData={"activityEngineGuid": b.activityEngineGuid, "applicationId": b.applicationId},
+        insurerClaimReferenceNumber="Ins-Search-B",
+    )
     today = london_date(clock.now())
     _update(live, c.applicationId, comp_branch_id="002", ended=True, phase="ExitProcessEnd")
 
@@ -286,8 +331,11 @@ def test_search_by_each_criterion(live: LiveServer, as_user: Any, clock: Movable
     assert found(comp, branchPath="/COMP001/002") == {c.applicationId}
     assert found(comp, branchPath="002") == {c.applicationId}
     assert found(comp, branchPath="/COMP002/002") == set()
-    assert found(cr, branchPath="/COMP001/002") == {a.applicationId, b.applicationId,
-                                                    c.applicationId}  # ignored for CR callers
+    assert found(cr, branchPath="/COMP001/002") == {
+        a.applicationId,
+        b.applicationId,
+        c.applicationId,
+    }  # ignored for CR callers
     assert found(cr, phaseCacheId="Article75Decision") == {b.applicationId}
     assert found(cr, phaseCacheId="ExitProcessEnd") == {c.applicationId}  # end phases too
     everything = {a.applicationId, b.applicationId, c.applicationId}
@@ -299,15 +347,19 @@ def test_search_by_each_criterion(live: LiveServer, as_user: Any, clock: Movable
     assert found(cr, CRReferenceNumber=ref_a, phaseCacheId="Article75Decision") == set()
 
 
-def test_search_sorting_default_window_and_limit(live: LiveServer, as_user: Any,
-                                                 clock: MovableClock,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_sorting_default_window_and_limit(
+    live: LiveServer, as_user: Any, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cr = as_user("cr-rta-ch")
     a, b, c = (_add(cr).applicationId for _ in range(3))
     today = london_date(clock.now())
     _update(live, a, updated_at=clock.now() - timedelta(days=40), deadline_date=None)
-    _update(live, b, updated_at=clock.now() + timedelta(seconds=5),
-            deadline_date=today + timedelta(days=30))
+    _update(
+        live,
+        b,
+        updated_at=clock.now() + timedelta(seconds=5),
+        deadline_date=today + timedelta(days=30),
+    )
     _update(live, c, deadline_date=today + timedelta(days=2))
     assert _ids(cr.searchClaims()) == [b, c]  # no criterion: updated in the last 30 days
     assert _ids(cr.searchClaims(searchClaimCriteria={})) == [b, c]
@@ -344,19 +396,23 @@ def test_bad_application_ids_are_refused(live: LiveServer, as_user: Any) -> None
 
 
 # --------------------------------------------------------------------------- notifications
-def test_notifications_after_add_claim_and_their_removal(live: LiveServer, as_user: Any,
-                                                        clock: MovableClock) -> None:
+def test_notifications_after_add_claim_and_their_removal(
+    live: LiveServer, as_user: Any, clock: MovableClock
+) -> None:
     info = _add(as_user("cr-rta-ch"))
     handler, leader = as_user("comp-rta-ch"), as_user("comp-rta-tl")
     listed = handler.getNotificationsList()
     assert listed.code == "Ok"
     mine = [n for n in listed.notificationsList if n.applicationId == info.applicationId]
     assert [n.notificationMessage for n in mine] == [
-        f"New claim {info.applicationId} received from Demo Claimant Solicitors LLP"]
+        f"New claim {info.applicationId} received from Demo Claimant Solicitors LLP"
+    ]
     note = mine[0]
     assert datetime.strptime(note.formattedDate, "%d/%m/%Y %H:%M:%S")
-    assert [n.notificationGuid for n in handler.getNotificationsList(A2ANotification=True)
-            .notificationsList] == [note.notificationGuid]
+    assert [
+        n.notificationGuid
+        for n in handler.getNotificationsList(A2ANotification=True).notificationsList
+    ] == [note.notificationGuid]
     foreign = leader.getNotificationsList().notificationsList[0].notificationGuid
     refused = handler.removeNotification(notificationGuid=foreign)
     assert refused.code == "Failure" and refused.details.startswith("NOT_FOUND")
@@ -369,8 +425,9 @@ def test_notifications_after_add_claim_and_their_removal(live: LiveServer, as_us
     assert as_user("comp-rta-tl").getNotificationsList().notificationsList == []
 
 
-def test_notifications_are_newest_first(live: LiveServer, as_user: Any,
-                                        clock: MovableClock) -> None:
+def test_notifications_are_newest_first(
+    live: LiveServer, as_user: Any, clock: MovableClock
+) -> None:
     cr = as_user("cr-rta-ch")
     first = _add(cr).applicationId
     clock.advance(5)
@@ -427,8 +484,9 @@ def test_get_claim_shows_the_latest_resend(live: LiveServer, as_user: Any) -> No
     step = cr.acknowledgeRejectedClaim(claimData=data(step.claimInfo.activityEngineGuid))
     assert step.code == "Ok", step
     reference = f"RESENT/{next(_refs)}"
-    step = cr.resendRejectedClaim(claimData=data(step.claimInfo.activityEngineGuid),
-                                  claimXML=cnf(reference))
+    step = cr.resendRejectedClaim(
+        claimData=data(step.claimInfo.activityEngineGuid), claimXML=cnf(reference)
+    )
     assert step.code == "Ok", step
     document = _data(comp.getClaim(applicationId=info.applicationId))
     company = document.find("ClaimAndClaimantDetails/ClaimantRepresentative/CompanyDetails")

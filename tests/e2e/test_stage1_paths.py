@@ -19,8 +19,11 @@ from tests.conftest import LiveServer
 from tests.e2e.claims import cnf, insurer_response
 from tests.wire import RTA_PATH
 
-A2A = {"cr": ("cr-a2a", "Amber-Falcon-2026!"), "comp": ("comp-a2a", "Cobalt-Heron-2026!"),
-       "mib": ("mib-a2a", "Silver-Otter-2026!")}
+A2A = {
+    "cr": ("cr-a2a", "Amber-Falcon-2026!"),
+    "comp": ("comp-a2a", "Cobalt-Heron-2026!"),
+    "mib": ("mib-a2a", "Silver-Otter-2026!"),
+}
 CR_USERS = ("cr-rta-ch", "cr-rta-tl")
 COMP_USERS = ("comp-rta-ch", "comp-rta-tl", "comp-rta-disp")
 MIB_USERS = ("mib-rta-ch", "mib-rta-tl")
@@ -64,8 +67,7 @@ class World:
     def actor(self, user: str, a2a: tuple[str, str] | None = None) -> Actor:
         if user not in self.actors:
             a2a_user, password = a2a or A2A[user.split("-")[0]]
-            pair = self.client.service.getToken(userID=a2a_user, userAsID=user,
-                                                password=password)
+            pair = self.client.service.getToken(userID=a2a_user, userAsID=user, password=password)
             assert pair.code == "Ok", pair
             self.actors[user] = Actor(self, user, pair.accessToken)
         return self.actors[user]
@@ -74,19 +76,22 @@ class World:
     def claim_row(self, application_id: str) -> Claim:
         with self.live.components.database.unit_of_work() as uow:
             row = uow.session.scalars(
-                select(Claim).where(Claim.application_id == application_id)).one()
+                select(Claim).where(Claim.application_id == application_id)
+            ).one()
             uow.session.expunge(row)
             return row
 
-    def notifications(self, application_id: str,
-                      after: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    def notifications(
+        self, application_id: str, after: frozenset[str] = frozenset()
+    ) -> list[tuple[str, str]]:
         """(user, message) of the claim's notifications, except those whose GUID is in after."""
         return [(u, m) for g, u, m in self.notices(application_id) if g not in after]
 
     def notices(self, application_id: str) -> list[tuple[str, str, str]]:
         with self.live.components.database.unit_of_work() as uow:
-            rows = uow.session.scalars(select(Notification).where(
-                Notification.application_id == application_id))
+            rows = uow.session.scalars(
+                select(Notification).where(Notification.application_id == application_id)
+            )
             return [(n.guid, n.user_id, n.message) for n in rows]
 
     def journal(self, application_id: str | None = None) -> list[JournalEntry]:
@@ -103,19 +108,34 @@ class World:
         return self.journal()[-1]
 
     # ------------------------------------------------------------------------- claim steps
-    def submit(self, reference: str, insurer: str = "COMP001", insurer_type: str = "I",
-               child: bool = False, birth: date | None = None,
-               cr: str = "cr-rta-ch") -> Claimed:
-        reply = self.actor(cr).call("addClaim", claimXML=cnf(reference, insurer, insurer_type,
-                                                              child, birth))
+    def submit(
+        self,
+        reference: str,
+        insurer: str = "COMP001",
+        insurer_type: str = "I",
+        child: bool = False,
+        birth: date | None = None,
+        cr: str = "cr-rta-ch",
+    ) -> Claimed:
+        reply = self.actor(cr).call(
+            "addClaim", claimXML=cnf(reference, insurer, insurer_type, child, birth)
+        )
         assert reply.code == "Ok", reply
         info = reply.claimInfo
         assert info.phaseCacheId == "ClaimSubmitted"
         return Claimed(info.applicationId, info.activityEngineGuid, info.phaseCacheId)
 
-    def advance(self, actor: str, operation: str, claim: Claimed, expected: str, *,
-                notified: tuple[str, ...] = (), text: str | None = None,
-                **fields: Any) -> Any:
+    def advance(
+        self,
+        actor: str,
+        operation: str,
+        claim: Claimed,
+        expected: str,
+        *,
+        notified: tuple[str, ...] = (),
+        text: str | None = None,
+        **fields: Any,
+    ) -> Any:
         """One workflow step that must succeed: phase, new GUID, notices, journal."""
         seen = frozenset(g for g, _, _ in self.notices(claim.application_id))
         reply = self.actor(actor).step(operation, claim, **fields)
@@ -126,7 +146,10 @@ class World:
         assert info.activityEngineGuid != claim.guid
         entry = self.last_journal()
         assert (entry.operation, entry.outcome, entry.application_id) == (
-            operation, "Ok", claim.application_id)
+            operation,
+            "Ok",
+            claim.application_id,
+        )
         assert (entry.phase_before, entry.phase_after) == (claim.phase, expected)
         assert (entry.guid_before, entry.guid_after) == (claim.guid, info.activityEngineGuid)
         assert entry.as_user_id == actor
@@ -151,39 +174,58 @@ def world(live: LiveServer) -> World:
 
 def _ended(world: World, claim: Claimed, phase_name: str) -> None:
     """An end phase: both sides told, the claim marked ended."""
-    ended = [(u, m) for u, m in world.notifications(claim.application_id)
-             if m == f"Claim {claim.application_id} ended: {phase_name}"]
+    ended = [
+        (u, m)
+        for u, m in world.notifications(claim.application_id)
+        if m == f"Claim {claim.application_id} ended: {phase_name}"
+    ]
     users = {u for u, _ in ended}
     assert set(CR_USERS) <= users and "comp-rta-ch" in users
     assert world.claim_row(claim.application_id).ended
 
 
-def _accept(world: World, claim: Claimed, comp: str = "comp-rta-ch",
-            expected: str = "Article75Decision") -> None:
-    world.advance(comp, "acceptClaim", claim, expected, notified=CR_USERS,
-                  text=f"Claim {claim.application_id} accepted by Compensator",
-                  insurerClaimReferenceNumber="INS-REF-1")
+def _accept(
+    world: World, claim: Claimed, comp: str = "comp-rta-ch", expected: str = "Article75Decision"
+) -> None:
+    world.advance(
+        comp,
+        "acceptClaim",
+        claim,
+        expected,
+        notified=CR_USERS,
+        text=f"Claim {claim.application_id} accepted by Compensator",
+        insurerClaimReferenceNumber="INS-REF-1",
+    )
 
 
 def _to_liability(world: World, claim: Claimed, article75: bool = False) -> None:
     _accept(world, claim)
-    world.advance("comp-rta-ch", "applyArticle75", claim, "LiabilityDecision",
-                  isArticle75=article75)
+    world.advance(
+        "comp-rta-ch", "applyArticle75", claim, "LiabilityDecision", isArticle75=article75
+    )
 
 
-def _decide(world: World, claim: Claimed, decision: str, expected: str,
-            comp: str = "comp-rta-ch") -> None:
-    world.advance(comp, "sendLiabilityDecision", claim, expected, notified=CR_USERS,
-                  text=f"Claim {claim.application_id} moved to",
-                  insurerResponseXml=insurer_response(decision))
+def _decide(
+    world: World, claim: Claimed, decision: str, expected: str, comp: str = "comp-rta-ch"
+) -> None:
+    world.advance(
+        comp,
+        "sendLiabilityDecision",
+        claim,
+        expected,
+        notified=CR_USERS,
+        text=f"Claim {claim.application_id} moved to",
+        insurerResponseXml=insurer_response(decision),
+    )
 
 
 # ------------------------------------------------------------------------------------ paths
 def test_admitted_adult_to_start_of_stage21(world: World) -> None:
     claim = world.submit("PATH-ADULT-1")
     received = [m for u, m in world.notifications(claim.application_id) if u == "comp-rta-ch"]
-    assert received == [f"New claim {claim.application_id} received from "
-                        "Demo Claimant Solicitors LLP"]
+    assert received == [
+        f"New claim {claim.application_id} received from Demo Claimant Solicitors LLP"
+    ]
     _to_liability(world, claim)
     _decide(world, claim, "A", "LiabilityAdmitted")
     world.advance("cr-rta-ch", "acknowledgeLiabilityAdmitted", claim, "Stage1Payment")
@@ -208,9 +250,14 @@ def test_admitted_with_negligence(world: World) -> None:
     claim = world.submit("PATH-NEG-1")
     _to_liability(world, claim)
     _decide(world, claim, "AN", "LiabilityAdmittedWithNegligence")
-    world.advance("cr-rta-ch", "acknowledgeLiabilityAdmittedWithNeg", claim,
-                  "LiabilityAdmittedWithNegligenceEnd", notified=("comp-rta-ch",),
-                  text="ended: ")
+    world.advance(
+        "cr-rta-ch",
+        "acknowledgeLiabilityAdmittedWithNeg",
+        claim,
+        "LiabilityAdmittedWithNegligenceEnd",
+        notified=("comp-rta-ch",),
+        text="ended: ",
+    )
     _ended(world, claim, "Liability Admitted with Negligence End")
 
 
@@ -218,8 +265,13 @@ def test_not_admitted(world: World) -> None:
     claim = world.submit("PATH-DENIED-1")
     _to_liability(world, claim)
     _decide(world, claim, "N", "LiabilityNotAdmitted")
-    world.advance("cr-rta-ch", "acknowledgeDeniedLiability", claim, "LiabilityNotAdmittedEnd",
-                  notified=("comp-rta-ch", "comp-rta-tl"))
+    world.advance(
+        "cr-rta-ch",
+        "acknowledgeDeniedLiability",
+        claim,
+        "LiabilityNotAdmittedEnd",
+        notified=("comp-rta-ch", "comp-rta-tl"),
+    )
     _ended(world, claim, "Liability Not Admitted End")
 
 
@@ -249,42 +301,77 @@ def test_article75_applied(world: World) -> None:
 
 def test_rejected_acknowledged_resent_accepted(world: World) -> None:
     claim = world.submit("PATH-REJ-1")
-    world.advance("comp-rta-ch", "rejectClaimToCR", claim, "AcknowledgeRejectedClaim",
-                  notified=CR_USERS, text="rejected by Compensator: Mandatory fields",
-                  rejectionReasonCode="1")
+    world.advance(
+        "comp-rta-ch",
+        "rejectClaimToCR",
+        claim,
+        "AcknowledgeRejectedClaim",
+        notified=CR_USERS,
+        text="rejected by Compensator: Mandatory fields",
+        rejectionReasonCode="1",
+    )
     world.advance("cr-rta-ch", "acknowledgeRejectedClaim", claim, "ClaimRejectedToCR")
-    world.advance("cr-rta-ch", "resendRejectedClaim", claim, "ClaimSubmitted",
-                  notified=("comp-rta-ch", "comp-rta-disp"), text="New claim",
-                  claimXML=cnf("PATH-REJ-1"))
+    world.advance(
+        "cr-rta-ch",
+        "resendRejectedClaim",
+        claim,
+        "ClaimSubmitted",
+        notified=("comp-rta-ch", "comp-rta-disp"),
+        text="New claim",
+        claimXML=cnf("PATH-REJ-1"),
+    )
     _accept(world, claim)
 
 
 def test_rejected_then_exit_rejected_claim(world: World) -> None:
     claim = world.submit("PATH-REJ-2")
-    world.advance("comp-rta-ch", "rejectClaimToCR", claim, "AcknowledgeRejectedClaim",
-                  notified=CR_USERS, rejectionReasonCode="0")
-    world.advance("cr-rta-ch", "exitRejectedClaim", claim, "ExitRejectedClaim",
-                  notified=("comp-rta-ch",))
+    world.advance(
+        "comp-rta-ch",
+        "rejectClaimToCR",
+        claim,
+        "AcknowledgeRejectedClaim",
+        notified=CR_USERS,
+        rejectionReasonCode="0",
+    )
+    world.advance(
+        "cr-rta-ch", "exitRejectedClaim", claim, "ExitRejectedClaim", notified=("comp-rta-ch",)
+    )
     _ended(world, claim, "Exit Rejected Claim")
 
 
 def test_fraud_stated_then_acknowledged(world: World) -> None:
     claim = world.submit("PATH-FRAUD-1")
     _to_liability(world, claim)
-    world.advance("comp-rta-tl", "stateFraud", claim, "FraudStated", notified=CR_USERS,
-                  reasonCode="0", reasonDescription="Staged accident")
-    world.advance("cr-rta-ch", "acknowledgeFraudStated", claim, "FraudStatedEnd",
-                  notified=("comp-rta-ch",))
+    world.advance(
+        "comp-rta-tl",
+        "stateFraud",
+        claim,
+        "FraudStated",
+        notified=CR_USERS,
+        reasonCode="0",
+        reasonDescription="Staged accident",
+    )
+    world.advance(
+        "cr-rta-ch", "acknowledgeFraudStated", claim, "FraudStatedEnd", notified=("comp-rta-ch",)
+    )
     row = world.claim_row(claim.application_id)
     assert (row.fraud_code, row.fraud_comment) == ("0", "Staged accident")
 
 
 def test_exit_by_cr_acknowledged_by_compensator(world: World) -> None:
     claim = world.submit("PATH-EXIT-CR")
-    world.advance("cr-rta-ch", "exitProcess", claim, "ExitProcessByCR",
-                  notified=("comp-rta-ch",), text="exit process by", exitReasonCode="5")
-    world.advance("comp-rta-ch", "acknowledgeExitProcess", claim, "ExitProcessEnd",
-                  notified=CR_USERS)
+    world.advance(
+        "cr-rta-ch",
+        "exitProcess",
+        claim,
+        "ExitProcessByCR",
+        notified=("comp-rta-ch",),
+        text="exit process by",
+        exitReasonCode="5",
+    )
+    world.advance(
+        "comp-rta-ch", "acknowledgeExitProcess", claim, "ExitProcessEnd", notified=CR_USERS
+    )
     _ended(world, claim, "Exit Process End")
     assert world.claim_row(claim.application_id).exit_cr_code == "5"
 
@@ -292,10 +379,19 @@ def test_exit_by_cr_acknowledged_by_compensator(world: World) -> None:
 def test_exit_by_compensator_acknowledged_by_cr(world: World) -> None:
     claim = world.submit("PATH-EXIT-CM")
     _to_liability(world, claim)
-    world.advance("comp-rta-ch", "exitProcess", claim, "ExitProcessByCM", notified=CR_USERS,
-                  text="exit process by", exitReasonCode="10", exitComment="Settled directly")
-    world.advance("cr-rta-ch", "acknowledgeExitProcess", claim, "ExitProcessEnd",
-                  notified=("comp-rta-ch",))
+    world.advance(
+        "comp-rta-ch",
+        "exitProcess",
+        claim,
+        "ExitProcessByCM",
+        notified=CR_USERS,
+        text="exit process by",
+        exitReasonCode="10",
+        exitComment="Settled directly",
+    )
+    world.advance(
+        "cr-rta-ch", "acknowledgeExitProcess", claim, "ExitProcessEnd", notified=("comp-rta-ch",)
+    )
     _ended(world, claim, "Exit Process End")
     row = world.claim_row(claim.application_id)
     assert (row.exit_cm_code, row.exit_cm_comment) == ("10", "Settled directly")
@@ -339,8 +435,9 @@ def test_invalid_insurer_response_changes_nothing(world: World) -> None:
     _to_liability(world, claim)
     broken = insurer_response("A").replace('LiabilityDecision="A"', 'LiabilityDecision="Q"')
     assert broken != insurer_response("A")
-    reply = world.actor("comp-rta-ch").step("sendLiabilityDecision", claim,
-                                            insurerResponseXml=broken)
+    reply = world.actor("comp-rta-ch").step(
+        "sendLiabilityDecision", claim, insurerResponseXml=broken
+    )
     assert reply.code == "Failure" and reply.details.startswith("XSD_INVALID"), reply
     _unchanged(world, claim, "sendLiabilityDecision", "XSD_INVALID")
     assert world.last_journal().pack_sha256 is None

@@ -62,16 +62,23 @@ def _move_to(clock: MovableClock, moment: datetime) -> None:
 
 def _notices(live: LiveServer, application_id: str) -> list[tuple[str, str]]:
     with live.components.database.unit_of_work() as uow:
-        rows = uow.session.scalars(select(Notification).where(
-            Notification.application_id == application_id))
+        rows = uow.session.scalars(
+            select(Notification).where(Notification.application_id == application_id)
+        )
         return [(n.user_id, n.message) for n in rows]
 
 
 def _system_journal(live: LiveServer, application_id: str) -> list[JournalEntry]:
     with live.components.database.unit_of_work() as uow:
-        rows = list(uow.session.scalars(select(JournalEntry).where(
-            JournalEntry.application_id == application_id, JournalEntry.actor == "SYSTEM")
-            .order_by(JournalEntry.id)))
+        rows = list(
+            uow.session.scalars(
+                select(JournalEntry)
+                .where(
+                    JournalEntry.application_id == application_id, JournalEntry.actor == "SYSTEM"
+                )
+                .order_by(JournalEntry.id)
+            )
+        )
         uow.session.expunge_all()
         return rows
 
@@ -87,8 +94,9 @@ def test_liability_decision_times_out_end_to_end(live: LiveServer, clock: Movabl
 
     # "5 days left" at 00:00 on the 5th business day before the deadline: to the compensator
     with live.components.database.unit_of_work() as uow:
-        warn = uow.session.scalars(select(ClaimTimer).where(
-            ClaimTimer.claim_id == claim.id, ClaimTimer.kind == "WARN")).one()
+        warn = uow.session.scalars(
+            select(ClaimTimer).where(ClaimTimer.claim_id == claim.id, ClaimTimer.kind == "WARN")
+        ).one()
         uow.session.expunge(warn)
     fire = warn.fire_at if warn.fire_at.tzinfo else warn.fire_at.replace(tzinfo=london())
     _move_to(clock, fire + timedelta(minutes=1))
@@ -113,8 +121,7 @@ def test_liability_decision_times_out_end_to_end(live: LiveServer, clock: Movabl
     rows = _system_journal(live, app_id)
     assert [(r.operation, r.outcome) for r in rows] == [("WARNING", "Ok"), ("TIMEOUT", "Ok")]
     entry = rows[-1]
-    assert (entry.phase_before, entry.phase_after) == ("ClaimSubmitted",
-                                                       "LiabilityDecisionTimeout")
+    assert (entry.phase_before, entry.phase_after) == ("ClaimSubmitted", "LiabilityDecisionTimeout")
     assert (entry.guid_before, entry.guid_after) == (first_guid, timed_out.guid)
     assert entry.user_id is None and entry.endpoint == "timeouts"
 
@@ -122,26 +129,31 @@ def test_liability_decision_times_out_end_to_end(live: LiveServer, clock: Movabl
     client = _client(live)
     token = _token(client, CR)
     stale = client.service.acknowledgeLiabilityDecisionTimeout(
-        claimData={"applicationId": app_id, "activityEngineGuid": first_guid},
-        accessToken=token)
+        claimData={"applicationId": app_id, "activityEngineGuid": first_guid}, accessToken=token
+    )
     assert stale.code == "Failure" and stale.details.startswith("GUID_STALE")
     done = client.service.acknowledgeLiabilityDecisionTimeout(
-        claimData={"applicationId": app_id, "activityEngineGuid": timed_out.guid},
-        accessToken=token)
+        claimData={"applicationId": app_id, "activityEngineGuid": timed_out.guid}, accessToken=token
+    )
     assert done.code == "Ok", done
     assert done.claimInfo.phaseCacheId == "LiabilityDecisionTimeoutEnd"
     assert worker.sweep().fired == 0
 
 
-def test_the_liability_deadline_runs_on_after_acceptance(live: LiveServer,
-                                                        clock: MovableClock) -> None:
+def test_the_liability_deadline_runs_on_after_acceptance(
+    live: LiveServer, clock: MovableClock
+) -> None:
     """acceptClaim renews the GUID but D2 carries over into Article75Decision: it still fires."""
     info = _add_claim(live, "TIMEOUT-E2E-2")
     client = _client(live)
     accepted = client.service.acceptClaim(
-        claimData={"applicationId": info.applicationId,
-                   "activityEngineGuid": info.activityEngineGuid},
-        insurerClaimReferenceNumber="INS-1", accessToken=_token(client, COMP))
+        claimData={
+            "applicationId": info.applicationId,
+            "activityEngineGuid": info.activityEngineGuid,
+        },
+        insurerClaimReferenceNumber="INS-1",
+        accessToken=_token(client, COMP),
+    )
     assert accepted.code == "Ok", accepted
     claim = _claim(live, info.applicationId)
     assert claim.deadline_date is not None
@@ -151,18 +163,25 @@ def test_the_liability_deadline_runs_on_after_acceptance(live: LiveServer,
     assert claim.phase == "Article75Decision" and claim.guid != info.activityEngineGuid
     assert report.timeouts == 1 and after.phase == "LiabilityDecisionTimeout"
     assert len([m for _, m in _notices(live, info.applicationId) if "time limit" in m]) == len(
-        {u for u, m in _notices(live, info.applicationId) if "time limit" in m})
+        {u for u, m in _notices(live, info.applicationId) if "time limit" in m}
+    )
 
 
 # ------------------------------------------------------------------------------ the command
-def gateway_cli(database_url: str, *args: str,
-                sandbox: bool = False) -> subprocess.CompletedProcess[str]:
+def gateway_cli(
+    database_url: str, *args: str, sandbox: bool = False
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env["GATEWAY_DATABASE_URL"] = database_url
     if sandbox:
         env["GATEWAY_SANDBOX"] = "1"
-    return subprocess.run([sys.executable, "-m", "gateway.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_sandbox_clock_through_the_command(live: LiveServer) -> None:
@@ -191,11 +210,17 @@ def test_production_refuses_the_clock(live: LiveServer) -> None:
 
 def test_calendar_commands(live: LiveServer, tmp_path: Path) -> None:
     url = live.components.settings.database_url
-    data = {"england-and-wales": {"division": "england-and-wales", "events": [
-        {"title": "New Year’s Day", "date": "2031-01-01", "notes": "", "bunting": True},
-        {"title": "Good Friday", "date": "2031-04-11", "notes": "", "bunting": False},
-        {"title": "Christmas Day", "date": "2031-12-25", "notes": "", "bunting": True},
-    ]}, "scotland": {"division": "scotland", "events": []}}
+    data = {
+        "england-and-wales": {
+            "division": "england-and-wales",
+            "events": [
+                {"title": "New Year’s Day", "date": "2031-01-01", "notes": "", "bunting": True},
+                {"title": "Good Friday", "date": "2031-04-11", "notes": "", "bunting": False},
+                {"title": "Christmas Day", "date": "2031-12-25", "notes": "", "bunting": True},
+            ],
+        },
+        "scotland": {"division": "scotland", "events": []},
+    }
     path = tmp_path / "bank-holidays.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     for _ in range(2):  # idempotent
@@ -208,8 +233,10 @@ def test_calendar_commands(live: LiveServer, tmp_path: Path) -> None:
     listed = gateway_cli(url, "calendar", "list", "--year", "2031").stdout.splitlines()
     assert [line.split("\t")[0] for line in listed] == ["2031-01-01", "2031-06-02", "2031-12-25"]
     assert gateway_cli(url, "calendar", "remove", "2031-04-11").returncode == 1
-    path.write_text('{"england-and-wales": {"events": [{"title": "x", "date": "2031-13-01"}]}}',
-                    encoding="utf-8")
+    path.write_text(
+        '{"england-and-wales": {"events": [{"title": "x", "date": "2031-13-01"}]}}',
+        encoding="utf-8",
+    )
     bad = gateway_cli(url, "calendar", "import", str(path))
     assert bad.returncode == 2 and "not a yyyy-mm-dd date" in bad.stderr
     missing = gateway_cli(url, "calendar", "import", str(tmp_path / "none.json"))
@@ -230,9 +257,15 @@ def test_a_sandbox_server_runs_on_the_moved_clock(live: LiveServer, tmp_path: Pa
     server = start_gunicorn(url, tmp_path / "serve.log", workers=2, GATEWAY_SANDBOX="1")
     try:
         token = get_token(server.url, *CR).result()["accessToken"]
-        added = post(server.url, envelope("addClaim", f"<claimXML>{escape(cnf('SANDBOX-2'))}"
-                                                      f"</claimXML><accessToken>{token}"
-                                                      "</accessToken>"))
+        added = post(
+            server.url,
+            envelope(
+                "addClaim",
+                f"<claimXML>{escape(cnf('SANDBOX-2'))}"
+                f"</claimXML><accessToken>{token}"
+                "</accessToken>",
+            ),
+        )
         app_id = added.tree.findtext(".//applicationId")
         assert app_id, added.body[:500]
     finally:
@@ -243,9 +276,13 @@ def test_a_sandbox_server_runs_on_the_moved_clock(live: LiveServer, tmp_path: Pa
 def test_the_worker_loop_stops_on_sigterm(live: LiveServer) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env["GATEWAY_DATABASE_URL"] = live.components.settings.database_url
-    worker = subprocess.Popen([sys.executable, "-m", "gateway.cli", "timeouts", "--interval",
-                               "0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, env=env)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "timeouts", "--interval", "0.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert worker.stdout is not None
     assert "sweeping every 0.2 s" in worker.stdout.readline()
     worker.send_signal(signal.SIGTERM)

@@ -25,8 +25,9 @@ def pg_url(tmp_path: Path) -> Iterator[str]:
     yield from fresh_database("postgres", tmp_path)
 
 
-@pytest.mark.parametrize(("side", "index"), [("CR", "ix_claims_worklist_cr"),
-                                             ("COMP", "ix_claims_worklist_comp")])
+@pytest.mark.parametrize(
+    ("side", "index"), [("CR", "ix_claims_worklist_cr"), ("COMP", "ix_claims_worklist_comp")]
+)
 def test_the_worklist_reads_its_partial_index(pg_url: str, side: str, index: str) -> None:
     engine = make_engine(pg_url)
     statements: list[tuple[str, Any]] = []
@@ -38,13 +39,16 @@ def test_the_worklist_reads_its_partial_index(pg_url: str, side: str, index: str
 
     scope = Scope(service="rta", side=side, organisation_id="ORG1")
     with Session(engine) as session:
-        worklist(session, scope, Worklist(frozenset({"ClaimSubmitted", "LiabilityDecision"}),
-                                          unallocated_or_user="u1"), 100)
+        worklist(
+            session,
+            scope,
+            Worklist(frozenset({"ClaimSubmitted", "LiabilityDecision"}), unallocated_or_user="u1"),
+            100,
+        )
     assert statements, "the worklist ran no claims query"
     statement, parameters = statements[0]
     with engine.connect() as conn:
         conn.execute(text("SET enable_seqscan = off"))
-        plan = "\n".join(row[0] for row in conn.exec_driver_sql(
-            "EXPLAIN " + statement, parameters))
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
     engine.dispose()
     assert index in plan, plan

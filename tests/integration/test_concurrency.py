@@ -58,17 +58,25 @@ def test_one_accept_wins_among_twenty(pg_url: str, tmp_path: Path) -> None:
     server = start_gunicorn(pg_url, tmp_path / "serve.log", workers=4)
     try:
         cr = _token(server.url, CR)
-        added = post(server.url, envelope("addClaim", f"<claimXML>{escape(cnf('RACE-1'))}"
-                                                      f"</claimXML><accessToken>{cr}</accessToken>"))
+        added = post(
+            server.url,
+            envelope(
+                "addClaim",
+                f"<claimXML>{escape(cnf('RACE-1'))}</claimXML><accessToken>{cr}</accessToken>",
+            ),
+        )
         app_id = added.tree.findtext(".//applicationId")
         guid = added.tree.findtext(".//activityEngineGuid")
         assert added.result()["code"] == "Ok" and app_id and guid, added.body[:500]
         comp = _token(server.url, COMP)
-        body = envelope("acceptClaim", f"<claimData><applicationId>{app_id}</applicationId>"
-                                       f"<activityEngineGuid>{guid}</activityEngineGuid>"
-                                       "</claimData><insurerClaimReferenceNumber>INS-RACE"
-                                       f"</insurerClaimReferenceNumber><accessToken>{comp}"
-                                       "</accessToken>")
+        body = envelope(
+            "acceptClaim",
+            f"<claimData><applicationId>{app_id}</applicationId>"
+            f"<activityEngineGuid>{guid}</activityEngineGuid>"
+            "</claimData><insurerClaimReferenceNumber>INS-RACE"
+            f"</insurerClaimReferenceNumber><accessToken>{comp}"
+            "</accessToken>",
+        )
         results = post_at_once(server.url, body, CLIENTS)
     finally:
         server.stop()
@@ -78,9 +86,11 @@ def test_one_accept_wins_among_twenty(pg_url: str, tmp_path: Path) -> None:
     components = seeded_reader(pg_url)
     try:
         with components.database.unit_of_work() as uow:
-            rows = uow.session.scalars(select(JournalEntry).where(
-                JournalEntry.operation == "acceptClaim", JournalEntry.application_id == app_id
-            )).all()
+            rows = uow.session.scalars(
+                select(JournalEntry).where(
+                    JournalEntry.operation == "acceptClaim", JournalEntry.application_id == app_id
+                )
+            ).all()
             claim = uow.claims.get(app_id)
             assert claim is not None and claim.guid != guid
             assert Counter(r.outcome for r in rows) == {"Ok": 1, "Failure": CLIENTS - 1}
@@ -104,17 +114,39 @@ def _make_due_claims(url: str, count: int) -> None:
     claims, timers = [], []
     for n in range(1, count + 1):
         guid = str(uuid.uuid4()).upper()
-        claims.append({
-            "id": n, "application_id": f"{n:016d}", "service": "rta", "release": "R7",
-            "version_major": 7, "version_minor": 0, "phase": "ClaimSubmitted", "guid": guid,
-            "ended": False, "cr_org_id": "CR00001", "comp_org_id": "COMP001",
-            "comp_branch_id": "001", "insurer_type": "I", "cr_reference": f"BULK-{n}",
-            "cr_reference_key": f"bulk-{n}", "child_claim": False, "created_at": now,
-            "updated_at": now, "sent_date": deadline - timedelta(days=21), "dispatched_at": now,
-            "deadline_rule": "D2", "deadline_date": deadline, "timeout_at": fire,
-            "liability_deadline": deadline, "liability_rule": "D2", "gdpr_deleted": False})
-        timers.append({"claim_id": n, "kind": "TIMEOUT", "rule": "D2", "fire_at": fire,
-                       "guid": guid})
+        claims.append(
+            {
+                "id": n,
+                "application_id": f"{n:016d}",
+                "service": "rta",
+                "release": "R7",
+                "version_major": 7,
+                "version_minor": 0,
+                "phase": "ClaimSubmitted",
+                "guid": guid,
+                "ended": False,
+                "cr_org_id": "CR00001",
+                "comp_org_id": "COMP001",
+                "comp_branch_id": "001",
+                "insurer_type": "I",
+                "cr_reference": f"BULK-{n}",
+                "cr_reference_key": f"bulk-{n}",
+                "child_claim": False,
+                "created_at": now,
+                "updated_at": now,
+                "sent_date": deadline - timedelta(days=21),
+                "dispatched_at": now,
+                "deadline_rule": "D2",
+                "deadline_date": deadline,
+                "timeout_at": fire,
+                "liability_deadline": deadline,
+                "liability_rule": "D2",
+                "gdpr_deleted": False,
+            }
+        )
+        timers.append(
+            {"claim_id": n, "kind": "TIMEOUT", "rule": "D2", "fire_at": fire, "guid": guid}
+        )
     components = seeded_reader(url)
     try:
         with components.database.unit_of_work() as uow:
@@ -129,13 +161,22 @@ def test_two_timeout_workers_fire_each_deadline_once(pg_url: str) -> None:
     _make_due_claims(pg_url, CLAIMS)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env["GATEWAY_DATABASE_URL"] = pg_url
-    workers = [subprocess.Popen([sys.executable, "-m", "gateway.cli", "timeouts", "--once",
-                                 "--batch", "25"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "timeouts", "--once", "--batch", "25"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
     outputs = [worker.communicate(timeout=600) for worker in workers]
     assert [w.returncode for w in workers] == [0, 0], outputs
-    done = [int(re.search(r"(\d+) timed out", out).group(1))  # type: ignore[union-attr]
-            for out, _ in outputs]
+    done = [
+        int(re.search(r"(\d+) timed out", out).group(1))  # type: ignore[union-attr]
+        for out, _ in outputs
+    ]
     assert sum(done) == CLAIMS, outputs
     print("timed out per worker:", done)
     components = seeded_reader(pg_url)
@@ -143,20 +184,32 @@ def test_two_timeout_workers_fire_each_deadline_once(pg_url: str) -> None:
         with components.database.unit_of_work() as uow:
             phases = Counter(uow.session.scalars(select(Claim.phase)))
             assert phases == {"LiabilityDecisionTimeout": CLAIMS}
-            journal = Counter(uow.session.scalars(select(JournalEntry.application_id).where(
-                JournalEntry.actor == "SYSTEM", JournalEntry.operation == "TIMEOUT")))
+            journal = Counter(
+                uow.session.scalars(
+                    select(JournalEntry.application_id).where(
+                        JournalEntry.actor == "SYSTEM", JournalEntry.operation == "TIMEOUT"
+                    )
+                )
+            )
             assert len(journal) == CLAIMS and set(journal.values()) == {1}
-            notes = Counter(uow.session.execute(
-                select(Notification.user_id, Notification.application_id)
-                .where(Notification.message.contains("time limit reached"))).all())
+            notes = Counter(
+                uow.session.execute(
+                    select(Notification.user_id, Notification.application_id).where(
+                        Notification.message.contains("time limit reached")
+                    )
+                ).all()
+            )
             assert set(notes.values()) == {1}
             per_claim = Counter(app for _, app in notes)
             assert len(per_claim) == CLAIMS and len(set(per_claim.values())) == 1
             users = {user for user, _ in notes}
             assert any(u.startswith("cr-") for u in users)
             assert any(u.startswith("comp-") for u in users)
-            unfired = uow.session.scalar(select(func.count()).select_from(ClaimTimer).where(
-                ClaimTimer.fired_at.is_(None), ClaimTimer.fire_at <= datetime.now(UTC)))
+            unfired = uow.session.scalar(
+                select(func.count())
+                .select_from(ClaimTimer)
+                .where(ClaimTimer.fired_at.is_(None), ClaimTimer.fire_at <= datetime.now(UTC))
+            )
             assert unfired == 0
     finally:
         components.database.dispose()

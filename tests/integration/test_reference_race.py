@@ -36,23 +36,31 @@ def test_one_claim_per_reference_among_twenty(world_url: str, tmp_path: Path) ->
     server = start_gunicorn(world_url, tmp_path / "serve.log", workers=4)
     try:
         token = get_token(server.url, "cr-a2a", "cr-rta-ch", "Amber-Falcon-2026!").result()
-        body = envelope("addClaim", f"<claimXML>{escape(cnf('Race-Ref-1'))}</claimXML>"
-                                    f"<accessToken>{token['accessToken']}</accessToken>")
+        body = envelope(
+            "addClaim",
+            f"<claimXML>{escape(cnf('Race-Ref-1'))}</claimXML>"
+            f"<accessToken>{token['accessToken']}</accessToken>",
+        )
         results = post_at_once(server.url, body, CLIENTS)
     finally:
         server.stop()
     assert Counter(r["code"] for r in results) == {"Ok": 1, "Failure": CLIENTS - 1}, results
     refusals = [r for r in results if r["code"] == "Failure"]
-    assert all("ReferenceNumber" in r["details"] and "already used" in r["details"]
-               for r in refusals), refusals[:2]
+    assert all(
+        "ReferenceNumber" in r["details"] and "already used" in r["details"] for r in refusals
+    ), refusals[:2]
     components = build(settings_for(world_url), MovableClock())
     try:
         with components.database.unit_of_work() as uow:
             claims = uow.session.scalars(
-                select(Claim.application_id).where(Claim.cr_reference_key == "race-ref-1")).all()
+                select(Claim.application_id).where(Claim.cr_reference_key == "race-ref-1")
+            ).all()
             assert len(claims) == 1
-            outcomes = Counter(uow.session.scalars(
-                select(JournalEntry.outcome).where(JournalEntry.operation == "addClaim")))
+            outcomes = Counter(
+                uow.session.scalars(
+                    select(JournalEntry.outcome).where(JournalEntry.operation == "addClaim")
+                )
+            )
             assert outcomes == {"Ok": 1, "Failure": CLIENTS - 1}
     finally:
         components.database.dispose()

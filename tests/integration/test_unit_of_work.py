@@ -23,11 +23,25 @@ def _database(url: str) -> Database:
     upgrade(url)
     database = Database(make_engine(url))
     with database.unit_of_work() as uow:
-        uow.organisations.add(Organisation(organisation_id="CR1", kind="CR", name="Firm",
-                                           created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+        uow.organisations.add(
+            Organisation(
+                organisation_id="CR1",
+                kind="CR",
+                name="Firm",
+                created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
         uow.flush()
-        uow.users.add(User(user_id="u1", organisation_id="CR1", first_name="A", surname="B",
-                           profiles="A2A", created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+        uow.users.add(
+            User(
+                user_id="u1",
+                organisation_id="CR1",
+                first_name="A",
+                surname="B",
+                profiles="A2A",
+                created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
         uow.commit()
     return database
 
@@ -117,7 +131,8 @@ def test_the_business_calendar_follows_its_table_at_once(database_url: str) -> N
 
 
 def test_once_writing_a_sqlite_unit_holds_the_write_lock_from_its_first_read(
-        sqlite_url: str) -> None:
+    sqlite_url: str,
+) -> None:
     database = _database(sqlite_url)
     other = sqlite3.connect(sqlite_url.split("///", 1)[1], timeout=0, isolation_level=None)
     with database.unit_of_work(reads_first=True) as uow:
@@ -134,18 +149,40 @@ def test_once_writing_a_sqlite_unit_holds_the_write_lock_from_its_first_read(
 
 def _new_claim(uow: Any) -> Claim:
     at = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    uow.organisations.add(Organisation(organisation_id="COMP1", kind="COMP", name="Insurer",
-                                       created_at=at))
+    uow.organisations.add(
+        Organisation(organisation_id="COMP1", kind="COMP", name="Insurer", created_at=at)
+    )
     uow.flush()
-    claim = Claim(service="rta", release="R7", version_major=7, version_minor=0,
-                  phase="ClaimSubmitted", guid="G-1", ended=False, cr_org_id="CR1",
-                  comp_org_id="COMP1", comp_branch_id="001", cr_reference="R-1",
-                  cr_reference_key="r-1", child_claim=False, created_at=at, updated_at=at,
-                  sent_date=at.date(), dispatched_at=at, gdpr_deleted=False)
+    claim = Claim(
+        service="rta",
+        release="R7",
+        version_major=7,
+        version_minor=0,
+        phase="ClaimSubmitted",
+        guid="G-1",
+        ended=False,
+        cr_org_id="CR1",
+        comp_org_id="COMP1",
+        comp_branch_id="001",
+        cr_reference="R-1",
+        cr_reference_key="r-1",
+        child_claim=False,
+        created_at=at,
+        updated_at=at,
+        sent_date=at.date(),
+        dispatched_at=at,
+        gdpr_deleted=False,
+    )
     uow.claims.add(claim)
     uow.claims.add_timer(claim_id=claim.id, kind="TIMEOUT", rule="D2", fire_at=at, guid="G-1")
-    uow.claims.add_notification(guid="N-1", user_id="u1", application_id=claim.application_id,
-                                created_at=at, message="Claim received", machine=True)
+    uow.claims.add_notification(
+        guid="N-1",
+        user_id="u1",
+        application_id=claim.application_id,
+        created_at=at,
+        message="Claim received",
+        machine=True,
+    )
     return claim
 
 
@@ -156,8 +193,15 @@ def test_a_new_claim_and_its_rows_are_written_together_or_not_at_all(database_ur
         claim = _new_claim(uow)
         # a read of the table in the same unit of work sees the row added (written first)
         assert [n.guid for n in uow.claims.notifications("u1", since, False)] == ["N-1"]
-        uow.claims.add_pack(claim_id=claim.id, kind="CNF", number=1, xml="<x/>", sha256="0" * 64,
-                            created_at=since, organisation_id="CR1")
+        uow.claims.add_pack(
+            claim_id=claim.id,
+            kind="CNF",
+            number=1,
+            xml="<x/>",
+            sha256="0" * 64,
+            created_at=since,
+            organisation_id="CR1",
+        )
         assert [p.kind for p in uow.claims.packs(claim.id)] == ["CNF"]
         # not committed: nothing of it stays
     with database.engine.connect() as conn:
@@ -178,5 +222,6 @@ def test_a_new_claim_and_its_rows_are_written_together_or_not_at_all(database_ur
         timers = conn.execute(select(ClaimTimer.claim_id, ClaimTimer.kind)).all()
         assert [tuple(t) for t in timers] == [(claim.id, "TIMEOUT")]
         assert conn.execute(select(Notification.application_id)).scalars().all() == [
-            claim.application_id]
+            claim.application_id
+        ]
     database.dispose()

@@ -8,13 +8,16 @@ from gateway.errors import XmlForbiddenConstruct, XmlLimitExceeded, XmlNotWellFo
 from gateway.validation.hardened import PACK_LIMITS, XmlLimits, parse_bytes, parse_text
 
 
-@pytest.mark.parametrize("doc", [
-    b'<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>',
-    b'<!DOCTYPE a SYSTEM "http://example.invalid/a.dtd"><a/>',
-    b'<!DOCTYPE a [<!ENTITY l "lol"><!ENTITY l2 "&l;&l;&l;&l;&l;&l;&l;&l;&l;&l;">]><a>&l2;</a>',
-    b'<?xml-stylesheet href="x"?><a/>',
-    b"<a><?pi data?></a>",
-])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        b'<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>',
+        b'<!DOCTYPE a SYSTEM "http://example.invalid/a.dtd"><a/>',
+        b'<!DOCTYPE a [<!ENTITY l "lol"><!ENTITY l2 "&l;&l;&l;&l;&l;&l;&l;&l;&l;&l;">]><a>&l2;</a>',
+        b'<?xml-stylesheet href="x"?><a/>',
+        b"<a><?pi data?></a>",
+    ],
+)
 def test_forbidden_constructs(doc: bytes) -> None:
     with pytest.raises(XmlForbiddenConstruct):
         parse_bytes(doc, PACK_LIMITS)

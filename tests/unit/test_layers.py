@@ -29,8 +29,12 @@ def _modules(folder: str) -> list[Path]:
 @pytest.mark.parametrize("folder", ["domain", "validation"])
 def test_inner_layers_import_no_storage_soap_or_service(folder: str) -> None:
     for path in _modules(folder):
-        bad = {m for m in _imports(path) if m.split(".")[0] in {"sqlalchemy", "alembic", "spyne"}
-               or m.startswith(("gateway.store", "gateway.service", "gateway.soap"))}
+        bad = {
+            m
+            for m in _imports(path)
+            if m.split(".")[0] in {"sqlalchemy", "alembic", "spyne"}
+            or m.startswith(("gateway.store", "gateway.service", "gateway.soap"))
+        }
         assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
 
 
@@ -49,8 +53,9 @@ def test_only_the_store_and_the_unit_of_work_import_sqlalchemy() -> None:
 
 def test_soap_layer_imports_no_sqlalchemy() -> None:
     for path in _modules("soap"):
-        bad = {m for m in _imports(path) if m.split(".")[0] == "sqlalchemy"
-               and path.name != "app.py"}  # app.py: the health check's SELECT 1 only
+        bad = {
+            m for m in _imports(path) if m.split(".")[0] == "sqlalchemy" and path.name != "app.py"
+        }  # app.py: the health check's SELECT 1 only
         assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
 
 

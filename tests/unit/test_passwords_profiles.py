@@ -11,21 +11,24 @@ from gateway.domain.services import Service, Side
 OWNER = PasswordOwner("jsmith", "John", "Smith", "CR00009")
 
 
-@pytest.mark.parametrize("password,rule", [
-    ("Short-1a", "PWD-LENGTH"),
-    ("A" * 60 + "a1!xxxxx", "PWD-LENGTH"),
-    ("all-lower-case-1!", "PWD-UPPER"),
-    ("ALL-UPPER-CASE-1!", "PWD-LOWER"),
-    ("No-Digits-Here!!", "PWD-DIGIT"),
-    ("NoSpecialChars123", "PWD-SPECIAL"),
-    ("My-Password-2026", "PWD-WORD"),
-    ("Secret-Pwd-2026!", "PWD-WORD"),
-    ("Pswd-Secret-2026", "PWD-WORD"),
-    ("Hello-John-2026!", "PWD-PERSONAL"),
-    ("Hello-SMITH-2026", "PWD-PERSONAL"),
-    ("Hi-jsmith-2026!x", "PWD-PERSONAL"),
-    ("Org-cr00009-2026", "PWD-PERSONAL"),
-])
+@pytest.mark.parametrize(
+    "password,rule",
+    [
+        ("Short-1a", "PWD-LENGTH"),
+        ("A" * 60 + "a1!xxxxx", "PWD-LENGTH"),
+        ("all-lower-case-1!", "PWD-UPPER"),
+        ("ALL-UPPER-CASE-1!", "PWD-LOWER"),
+        ("No-Digits-Here!!", "PWD-DIGIT"),
+        ("NoSpecialChars123", "PWD-SPECIAL"),
+        ("My-Password-2026", "PWD-WORD"),
+        ("Secret-Pwd-2026!", "PWD-WORD"),
+        ("Pswd-Secret-2026", "PWD-WORD"),
+        ("Hello-John-2026!", "PWD-PERSONAL"),
+        ("Hello-SMITH-2026", "PWD-PERSONAL"),
+        ("Hi-jsmith-2026!x", "PWD-PERSONAL"),
+        ("Org-cr00009-2026", "PWD-PERSONAL"),
+    ],
+)
 def test_each_rule_is_named(password: str, rule: str) -> None:
     problem = policy_violation(password, OWNER)
     assert problem is not None and problem.startswith(rule)

@@ -23,8 +23,14 @@ from gateway.service.unit_of_work import Database
 from gateway.store.db import make_engine
 
 # 2026: Good Friday 3 April, Easter Monday 6 April, early May 4 May; BST from 29 March.
-CALENDAR = BusinessCalendar({date(2026, 4, 3): "Good Friday", date(2026, 4, 6): "Easter Monday",
-                             date(2026, 5, 4): "Early May bank holiday"}, {2026})
+CALENDAR = BusinessCalendar(
+    {
+        date(2026, 4, 3): "Good Friday",
+        date(2026, 4, 6): "Easter Monday",
+        date(2026, 5, 4): "Early May bank holiday",
+    },
+    {2026},
+)
 
 
 def london_at(*parts: int) -> datetime:

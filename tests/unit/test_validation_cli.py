@@ -26,15 +26,25 @@ from tests.unit.test_validation_samples import (
 )
 
 SENT = ["--sent-date", "2026-11-24"]
-INVALID = edit(edit(CNF_RTA_R7, "AccidentData/AccidentDetails", AccidentTime="25:00"),
-               "ApplicationData/ClaimDetails", RetainedCopy="0")
+INVALID = edit(
+    edit(CNF_RTA_R7, "AccidentData/AccidentDetails", AccidentTime="25:00"),
+    "ApplicationData/ClaimDetails",
+    RetainedCopy="0",
+)
 KEYS = ["file", "service", "release", "pack", "valid", "violations"]
 VIOLATION_KEYS = ["kind", "rule", "path", "line", "message"]
 
 
 def run(*args: str, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gateway.validation.cli", *args], cwd=cwd,
-                          input=stdin, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.validation.cli", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -63,11 +73,16 @@ def test_text_format_lists_violations(corpus: Path) -> None:
     lines = done.stdout.splitlines()
     b, d = corpus / "b.xml", corpus / "sub" / "d.xml"
     assert lines[0].startswith(f"{b}:")
-    assert any(line.startswith(f"{b}:") and line.endswith("CNF-15 RetainedCopy must be 1: a "
-                                                         "signed statement of truth must be "
-                                                         "retained") for line in lines)
-    assert "/DocumentInput/AccidentData/AccidentDetails/@AccidentTime: The value '25:00'" in (
-        lines[0])
+    assert any(
+        line.startswith(f"{b}:")
+        and line.endswith(
+            "CNF-15 RetainedCopy must be 1: a signed statement of truth must be retained"
+        )
+        for line in lines
+    )
+    assert (
+        "/DocumentInput/AccidentData/AccidentDetails/@AccidentTime: The value '25:00'" in (lines[0])
+    )
     assert lines[-1].startswith(f"{d}:1: /: ")
     assert done.stderr == "5 files, 3 valid, 2 invalid\n"
 
@@ -78,15 +93,17 @@ def test_json_lines_are_stable_and_parallel_runs_agree(corpus: Path) -> None:
     assert one.returncode == two.returncode == 1
     assert one.stdout == two.stdout
     objects = [json.loads(line) for line in one.stdout.splitlines()]
-    assert [Path(o["file"]).name for o in objects] == ["a.xml", "b.xml", "c.xml", "d.xml",
-                                                       "e.xml"]
+    assert [Path(o["file"]).name for o in objects] == ["a.xml", "b.xml", "c.xml", "d.xml", "e.xml"]
     assert all(list(o) == KEYS for o in objects)
     assert [o["valid"] for o in objects] == [True, False, True, False, True]
     b = objects[1]
     assert (b["service"], b["release"], b["pack"]) == ("rta", "R7", "cnf")
     assert all(list(v) == VIOLATION_KEYS for v in b["violations"])
     assert [(v["kind"], v["rule"]) for v in b["violations"]] == [
-        ("xsd", None), ("rule", "CNF-06"), ("rule", "CNF-15")]
+        ("xsd", None),
+        ("rule", "CNF-06"),
+        ("rule", "CNF-15"),
+    ]
     assert objects[3]["violations"][0]["kind"] == "xml"
 
 
@@ -103,13 +120,26 @@ def test_junit_parses(corpus: Path) -> None:
 
 
 def test_stdin_and_options(tmp_path: Path) -> None:
-    done = run("validate", "-", "--service", "elpl", "--format", "json", *SENT,
-               stdin=CNF_ELPL_R6)
+    done = run("validate", "-", "--service", "elpl", "--format", "json", *SENT, stdin=CNF_ELPL_R6)
     report = json.loads(done.stdout)
     assert (done.returncode, report["file"], report["service"], report["release"]) == (
-        0, "-", "elpl", "R6")
-    done = run("validate", "-", "--release", "R5", "--pack", "cnf-resend", "--format", "json",
-               *SENT, stdin=CNF_RTA_R7)
+        0,
+        "-",
+        "elpl",
+        "R6",
+    )
+    done = run(
+        "validate",
+        "-",
+        "--release",
+        "R5",
+        "--pack",
+        "cnf-resend",
+        "--format",
+        "json",
+        *SENT,
+        stdin=CNF_RTA_R7,
+    )
     report = json.loads(done.stdout)
     assert (done.returncode, report["pack"], report["release"]) == (1, "cnf-resend", "R5")
     done = run("validate", "-", "--format", "json", *SENT, stdin=ISP_REQUEST)
@@ -123,15 +153,18 @@ def test_the_sent_date_is_an_option(tmp_path: Path) -> None:
     assert run("validate", str(path), "--sent-date", "2026-10-01").returncode == 0
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["validate", "nowhere.xml"], "no such file or directory: nowhere.xml"),
-    (["validate", "-", "--release", "R4"], "rta has no release 'R4'"),
-    (["validate", "-", "--service", "elpl", "--pack", "ad-request"], "has no ad-request"),
-    (["validate", "-", "--schemas", "/nonexistent"], "does not exist"),
-    (["validate", "-", "--sent-date", "24/11/2026"], "not a date"),
-    (["validate", "-", "--jobs", "0"], "not a positive number"),
-    (["validate"], "required"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["validate", "nowhere.xml"], "no such file or directory: nowhere.xml"),
+        (["validate", "-", "--release", "R4"], "rta has no release 'R4'"),
+        (["validate", "-", "--service", "elpl", "--pack", "ad-request"], "has no ad-request"),
+        (["validate", "-", "--schemas", "/nonexistent"], "does not exist"),
+        (["validate", "-", "--sent-date", "24/11/2026"], "not a date"),
+        (["validate", "-", "--jobs", "0"], "not a positive number"),
+        (["validate"], "required"),
+    ],
+)
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     done = run(*args, stdin="")
     assert done.returncode == 2
@@ -181,7 +214,12 @@ def test_schemas_list() -> None:
     assert "(missing)" not in done.stdout
     listed = json.loads(run("schemas", "list", "--format", "json").stdout)
     assert [(r["service"], r["release"]) for r in listed["releases"]] == [
-        ("rta", "R5"), ("rta", "R6"), ("rta", "R7"), ("elpl", "R5"), ("elpl", "R6")]
+        ("rta", "R5"),
+        ("rta", "R6"),
+        ("rta", "R7"),
+        ("elpl", "R5"),
+        ("elpl", "R6"),
+    ]
 
 
 def test_schemas_export(tmp_path: Path) -> None:

@@ -47,13 +47,19 @@ def registry() -> ReleaseRegistry:
 def test_a_valid_cnf_and_its_facts(registry: ReleaseRegistry) -> None:
     pack = validate_pack(registry, RTA, "R7", Pack.CNF, CNF_RTA_R7, CTX)
     assert (pack.schema_file, pack.release.version, pack.root.tag) == (
-        "AddClaim_ClaimData-v3.8.xsd", "7.0", "DocumentInput")
+        "AddClaim_ClaimData-v3.8.xsd",
+        "7.0",
+        "DocumentInput",
+    )
     facts = pack.facts
     assert facts.accident_date == date(2026, 10, 1)
     assert facts.claimant_birth_date == date(1980, 5, 17)
     assert facts.child_claim is False
-    assert (facts.insurer_organization_path, facts.insurer_organization_id,
-            facts.insurer_type) == ("/COMP009", "COMP009", "I")
+    assert (facts.insurer_organization_path, facts.insurer_organization_id, facts.insurer_type) == (
+        "/COMP009",
+        "COMP009",
+        "I",
+    )
     assert facts.cr_reference_number == "SJ/2026/0001"
     assert facts.claimant_postcode == "LS2 7EF"
     assert facts.oic_reference_number == "OIC-12345"
@@ -66,15 +72,22 @@ def test_facts_of_the_other_packs(registry: ReleaseRegistry) -> None:
     decision = validate_pack(registry, RTA, "R7", Pack.INSURER_RESPONSE, INSURER_RESPONSE, CTX)
     assert decision.facts.liability_decision == "A"
     request = validate_pack(registry, RTA, "R7", Pack.ISP_REQUEST, ISP_REQUEST, CTX).facts
-    assert (request.requested_value, request.loss_types) == (Decimal("1680.00"),
-                                                            frozenset({"5", "8"}))
-    full = RuleContext(sent_date=SENT_DATE, requested_value=request.requested_value,
-                       request_loss_types=request.loss_types)
+    assert (request.requested_value, request.loss_types) == (
+        Decimal("1680.00"),
+        frozenset({"5", "8"}),
+    )
+    full = RuleContext(
+        sent_date=SENT_DATE,
+        requested_value=request.requested_value,
+        request_loss_types=request.loss_types,
+    )
     response = validate_pack(registry, RTA, "R7", Pack.ISP_RESPONSE, ISP_RESPONSE, full).facts
     assert response.interim_full is True
     partial = edit(ISP_RESPONSE, "DefendantReplies/DefendantResponse", IsGrossAmountAgreed="0")
-    assert validate_pack(registry, RTA, "R7", Pack.ISP_RESPONSE, partial,
-                         full).facts.interim_full is False
+    assert (
+        validate_pack(registry, RTA, "R7", Pack.ISP_RESPONSE, partial, full).facts.interim_full
+        is False
+    )
     stage2 = validate_pack(registry, RTA, "R7", Pack.S2SP_RESPONSE, S2SP_RESPONSE, CTX).facts
     assert stage2.decision == "C"
     cpp = validate_pack(registry, RTA, "R7", Pack.CPP_REQUEST, CPP_REQUEST, CTX).facts
@@ -82,8 +95,11 @@ def test_facts_of_the_other_packs(registry: ReleaseRegistry) -> None:
 
 
 def test_every_schema_violation_together_with_path_and_line(registry: ReleaseRegistry) -> None:
-    xml = edit(edit(CNF_RTA_R7, "AccidentData/AccidentDetails", AccidentTime="25:00",
-                    ClaimantType=None), "ApplicationData/ClaimDetails", RetainedCopy="0")
+    xml = edit(
+        edit(CNF_RTA_R7, "AccidentData/AccidentDetails", AccidentTime="25:00", ClaimantType=None),
+        "ApplicationData/ClaimDetails",
+        RetainedCopy="0",
+    )
     with pytest.raises(XsdInvalid) as raised:
         validate_pack(registry, RTA, "R7", Pack.CNF, xml, CTX)
     error = raised.value
@@ -100,13 +116,15 @@ def test_every_schema_violation_together_with_path_and_line(registry: ReleaseReg
 
 
 def test_unexpected_and_missing_elements(registry: ReleaseRegistry) -> None:
-    xml = CNF_RTA_R7.replace("<BusCoach BussOrCoach=\"0\"/>", "<Bus/>")
+    xml = CNF_RTA_R7.replace('<BusCoach BussOrCoach="0"/>', "<Bus/>")
     report = check_document(registry, xml, RTA, "R7", None, CTX)
     assert [(f.kind, f.violation.path) for f in report.findings] == [
-        (Kind.XSD, "/DocumentInput/AccidentData/Bus")]
-    xml = edit(CNF_RTA_R7, "ClaimAndClaimantDetails/DefendantDetails/PersonalDetails",
-               TitleType="9")
-    xml = xml.replace("<Vehicle VRN=\"XY34ZZZ\"/>", "")
+        (Kind.XSD, "/DocumentInput/AccidentData/Bus")
+    ]
+    xml = edit(
+        CNF_RTA_R7, "ClaimAndClaimantDetails/DefendantDetails/PersonalDetails", TitleType="9"
+    )
+    xml = xml.replace('<Vehicle VRN="XY34ZZZ"/>', "")
     report = check_document(registry, xml, RTA, "R7", None, CTX)
     assert {f.violation.path for f in report.findings} == {
         "/DocumentInput/ClaimAndClaimantDetails/DefendantDetails/PersonalDetails/@TitleType",
@@ -118,12 +136,16 @@ def test_repeated_elements_keep_their_position(registry: ReleaseRegistry) -> Non
     xml = edit(ISP_REQUEST, "ClaimantLosses/ClaimantLossesToDate[2]", EvidenceAttached="Y")
     report = check_document(registry, xml, RTA, "R7", Pack.ISP_REQUEST, CTX)
     assert [f.violation.path for f in report.findings] == [
-        "/InterimSettlementPackRequest/ClaimantLosses/ClaimantLossesToDate[2]/@EvidenceAttached"]
+        "/InterimSettlementPackRequest/ClaimantLosses/ClaimantLossesToDate[2]/@EvidenceAttached"
+    ]
 
 
 def test_every_rule_violation_after_a_valid_schema(registry: ReleaseRegistry) -> None:
-    xml = edit(edit(CNF_RTA_R7, "AccidentData/AccidentDetails", AccidentDate="2026-11-30"),
-               "ApplicationData/ClaimDetails", RetainedCopy="0")
+    xml = edit(
+        edit(CNF_RTA_R7, "AccidentData/AccidentDetails", AccidentDate="2026-11-30"),
+        "ApplicationData/ClaimDetails",
+        RetainedCopy="0",
+    )
     with pytest.raises(BusinessRuleViolation) as raised:
         validate_pack(registry, RTA, "R7", Pack.CNF, xml, CTX)
     rules = [v.rule for v in raised.value.violations]
@@ -163,28 +185,40 @@ def test_a_dotnet_declaration_is_ignored(registry: ReleaseRegistry) -> None:
 def test_the_r7_resend_accepts_the_wider_oic_pattern(registry: ReleaseRegistry) -> None:
     xml = edit(CNF_RTA_R7, "ApplicationData/ClaimDetails", OICReferenceNumber="OIC-2026-0001")
     assert validate_pack(registry, RTA, "R7", Pack.CNF_RESEND, xml, CTX).schema_file == (
-        "AddClaim_ClaimData-v3.8.xsd")
+        "AddClaim_ClaimData-v3.8.xsd"
+    )
 
 
 def test_check_document_collects_everything(registry: ReleaseRegistry) -> None:
-    xml = edit(edit(CNF_RTA_R7, "AccidentData/AccidentDetails", AccidentTime="25:00"),
-               "ApplicationData/ClaimDetails", RetainedCopy="0")
+    xml = edit(
+        edit(CNF_RTA_R7, "AccidentData/AccidentDetails", AccidentTime="25:00"),
+        "ApplicationData/ClaimDetails",
+        RetainedCopy="0",
+    )
     report = check_document(registry, xml.encode(), RTA, "R7", None, CTX, source="a.xml")
     assert (report.file, report.pack, report.schema_file) == (
-        "a.xml", Pack.CNF, "AddClaim_ClaimData-v3.8.xsd")
+        "a.xml",
+        Pack.CNF,
+        "AddClaim_ClaimData-v3.8.xsd",
+    )
     assert [(f.kind, f.violation.rule) for f in report.findings] == [
-        (Kind.XSD, None), (Kind.RULE, "CNF-06"), (Kind.RULE, "CNF-15")]
+        (Kind.XSD, None),
+        (Kind.RULE, "CNF-06"),
+        (Kind.RULE, "CNF-15"),
+    ]
     assert not report.valid and not report.xsd_valid
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"<DocumentInput>", "line 1"),
-    (b'<!DOCTYPE x SYSTEM "http://example.com/x.dtd"><DocumentInput/>', "DTD"),
-    (b"<Envelope/>", "unknown root element 'Envelope'"),
-    (b"", "line"),
-])
-def test_check_document_never_raises(registry: ReleaseRegistry, data: bytes,
-                                     message: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"<DocumentInput>", "line 1"),
+        (b'<!DOCTYPE x SYSTEM "http://example.com/x.dtd"><DocumentInput/>', "DTD"),
+        (b"<Envelope/>", "unknown root element 'Envelope'"),
+        (b"", "line"),
+    ],
+)
+def test_check_document_never_raises(registry: ReleaseRegistry, data: bytes, message: str) -> None:
     report = check_document(registry, data, RTA, "R7", None, CTX)
     assert [f.kind for f in report.findings] == [Kind.XML]
     assert message in report.findings[0].violation.message

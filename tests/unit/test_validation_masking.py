@@ -22,22 +22,25 @@ def registry() -> ReleaseRegistry:
     return ReleaseRegistry.load(SCHEMAS)
 
 
-@pytest.mark.parametrize(("value", "name", "shown"), [
-    ("Whitehead-Montgomery", "Surname", f"Wh{ELLIPSIS}"),
-    ("AB123456C", "NationalInsuranceNumber", f"AB{ELLIPSIS}"),
-    ("LS2 7EF", "PostCode", f"LS{ELLIPSIS}"),
-    ("Al", "Name", ELLIPSIS),
-    ("07700 900123", "TelephoneNumber", f"07{ELLIPSIS}"),
-    ("The claimant was hit from behind", "AccidentDescription", f"Th{ELLIPSIS}"),
-    ("The claimant was hit from behind", None, f"Th{ELLIPSIS}"),
-    ("1980-05-17", "DateOfBirth", "1980-05-17"),
-    ("2026-13-01", "AccidentDate", "2026-13-01"),
-    ("25:00", "AccidentTime", "25:00"),
-    ("1500.00", "GrossValueClaimed", "1500.00"),
-    ("AN", "LiabilityDecision", "AN"),
-    ("X", "ClaimValue", "X"),
-    ("Smith", "SomethingUnknown", f"Sm{ELLIPSIS}"),
-])
+@pytest.mark.parametrize(
+    ("value", "name", "shown"),
+    [
+        ("Whitehead-Montgomery", "Surname", f"Wh{ELLIPSIS}"),
+        ("AB123456C", "NationalInsuranceNumber", f"AB{ELLIPSIS}"),
+        ("LS2 7EF", "PostCode", f"LS{ELLIPSIS}"),
+        ("Al", "Name", ELLIPSIS),
+        ("07700 900123", "TelephoneNumber", f"07{ELLIPSIS}"),
+        ("The claimant was hit from behind", "AccidentDescription", f"Th{ELLIPSIS}"),
+        ("The claimant was hit from behind", None, f"Th{ELLIPSIS}"),
+        ("1980-05-17", "DateOfBirth", "1980-05-17"),
+        ("2026-13-01", "AccidentDate", "2026-13-01"),
+        ("25:00", "AccidentTime", "25:00"),
+        ("1500.00", "GrossValueClaimed", "1500.00"),
+        ("AN", "LiabilityDecision", "AN"),
+        ("X", "ClaimValue", "X"),
+        ("Smith", "SomethingUnknown", f"Sm{ELLIPSIS}"),
+    ],
+)
 def test_mask(value: str, name: str | None, shown: str) -> None:
     assert mask(value, name) == shown
 
@@ -53,8 +56,9 @@ def test_schema_messages_are_masked(registry: ReleaseRegistry) -> None:
     xml = edit(CNF_RTA_R7, PERSON, **secrets)
     xml = edit(xml, "ClaimAndClaimantDetails/ClaimantDetails", NationalInsuranceNumber="QQ12345X")
     xml = edit(xml, f"{PERSON}/Address", PostCode="LS2 7EF XYZ", Street1="O'Neill's Yard " * 3)
-    report = check_document(registry, xml, Service.RTA, "R7", Pack.CNF,
-                            RuleContext(sent_date=SENT_DATE))
+    report = check_document(
+        registry, xml, Service.RTA, "R7", Pack.CNF, RuleContext(sent_date=SENT_DATE)
+    )
     text = "\n".join(f.violation.message for f in report.findings)
     assert len(report.findings) >= 5
     for secret in (*secrets.values(), "QQ12345X", "LS2 7EF", "O'Neill"):
@@ -63,11 +67,13 @@ def test_schema_messages_are_masked(registry: ReleaseRegistry) -> None:
 
 
 def test_rule_messages_are_masked(registry: ReleaseRegistry) -> None:
-    xml = edit(CNF_RTA_R7, "ClaimAndClaimantDetails/ClaimantDetails",
-               NationalInsuranceNumber="QQ123456C")
+    xml = edit(
+        CNF_RTA_R7, "ClaimAndClaimantDetails/ClaimantDetails", NationalInsuranceNumber="QQ123456C"
+    )
     xml = edit(xml, f"{PERSON}/Address", PostCode="ZZ")
-    report = check_document(registry, xml, Service.RTA, "R7", Pack.CNF,
-                            RuleContext(sent_date=SENT_DATE))
+    report = check_document(
+        registry, xml, Service.RTA, "R7", Pack.CNF, RuleContext(sent_date=SENT_DATE)
+    )
     rules = {f.violation.rule: f.violation.message for f in report.findings if f.violation.rule}
     assert "QQ123456C" not in rules["CNF-08"] and f"QQ{ELLIPSIS}" in rules["CNF-08"]
     assert "ZZ " not in rules["CNF-07"]
@@ -76,6 +82,8 @@ def test_rule_messages_are_masked(registry: ReleaseRegistry) -> None:
 def test_values_not_found_in_the_document_are_masked_from_the_message() -> None:
     message = "The value 'Jane Doe' is not accepted by the pattern '[A-Z]+'."
     assert _mask_quoted(message, "Name") == (
-        f"The value 'Ja{ELLIPSIS}' is not accepted by the pattern '[A-Z]+'.")
-    assert _mask_quoted("'Jane Doe' is not a valid value of the atomic type 'xs:date'.",
-                        None).startswith(f"'Ja{ELLIPSIS}'")
+        f"The value 'Ja{ELLIPSIS}' is not accepted by the pattern '[A-Z]+'."
+    )
+    assert _mask_quoted(
+        "'Jane Doe' is not a valid value of the atomic type 'xs:date'.", None
+    ).startswith(f"'Ja{ELLIPSIS}'")

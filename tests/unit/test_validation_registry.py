@@ -50,21 +50,38 @@ def test_every_schema_compiles(registry: ReleaseRegistry) -> None:
             assert registry.schema_for(release.service, release, pack).file_name.endswith(".xsd")
 
 
-@pytest.mark.parametrize(("service", "release", "pack", "file_name"), [
-    (Service.RTA, "R5", Pack.CNF, "AddClaim_ClaimData-v3.3.xsd"),
-    (Service.RTA, "R6", Pack.CNF_RESEND, "ResendRejectedClaim_ClaimData-v3.5.xsd"),
-    (Service.RTA, "R7", Pack.ISP_REQUEST,
-     "AddInterimSPFRequest_InterimSettlementPackRequest-v3.4.xsd"),
-    (Service.RTA, "R6", Pack.INSURER_RESPONSE, "SendLiabilityDecision_InsurerResponse-v3.0.xsd"),
-    (Service.RTA, "R7", Pack.DATA, "GetClaim_ClaimData-v4.0.xsd"),
-    (Service.ELPL, "R6", Pack.CNF, "AddClaim_ClaimData-v1.4.xsd"),
-    (Service.ELPL, "R5", Pack.ISP_RESPONSE,
-     "AddInterimSPFResponse_InterimSettlementPackResponse-v1.1.xsd"),
-    # The R7 resend is judged by the wider AddClaim schema (payloads.md section 1, decided).
-    (Service.RTA, "R7", Pack.CNF_RESEND, "AddClaim_ClaimData-v3.8.xsd"),
-])
-def test_schema_for(registry: ReleaseRegistry, service: Service, release: str, pack: Pack,
-                    file_name: str) -> None:
+@pytest.mark.parametrize(
+    ("service", "release", "pack", "file_name"),
+    [
+        (Service.RTA, "R5", Pack.CNF, "AddClaim_ClaimData-v3.3.xsd"),
+        (Service.RTA, "R6", Pack.CNF_RESEND, "ResendRejectedClaim_ClaimData-v3.5.xsd"),
+        (
+            Service.RTA,
+            "R7",
+            Pack.ISP_REQUEST,
+            "AddInterimSPFRequest_InterimSettlementPackRequest-v3.4.xsd",
+        ),
+        (
+            Service.RTA,
+            "R6",
+            Pack.INSURER_RESPONSE,
+            "SendLiabilityDecision_InsurerResponse-v3.0.xsd",
+        ),
+        (Service.RTA, "R7", Pack.DATA, "GetClaim_ClaimData-v4.0.xsd"),
+        (Service.ELPL, "R6", Pack.CNF, "AddClaim_ClaimData-v1.4.xsd"),
+        (
+            Service.ELPL,
+            "R5",
+            Pack.ISP_RESPONSE,
+            "AddInterimSPFResponse_InterimSettlementPackResponse-v1.1.xsd",
+        ),
+        # The R7 resend is judged by the wider AddClaim schema (payloads.md section 1, decided).
+        (Service.RTA, "R7", Pack.CNF_RESEND, "AddClaim_ClaimData-v3.8.xsd"),
+    ],
+)
+def test_schema_for(
+    registry: ReleaseRegistry, service: Service, release: str, pack: Pack, file_name: str
+) -> None:
     compiled = registry.schema_for(service, release, pack)
     assert compiled.file_name == file_name
     assert compiled.path == SCHEMAS / service.value / release / file_name
@@ -94,8 +111,9 @@ def test_current_release(registry: ReleaseRegistry) -> None:
 
 
 def test_a_release_closed_to_new_claims_still_judges_its_claims() -> None:
-    registry = ReleaseRegistry.load(SCHEMAS, closed_to_new_claims=[(Service.RTA, "R6")],
-                                    eager=False)
+    registry = ReleaseRegistry.load(
+        SCHEMAS, closed_to_new_claims=[(Service.RTA, "R6")], eager=False
+    )
     assert registry.release(Service.RTA, "R6").closed_to_new_claims
     assert registry.schema_for(Service.RTA, "R6", Pack.CNF_RESEND) is not None
     with pytest.raises(StartupError, match="closed"):
@@ -115,8 +133,9 @@ def test_a_broken_schema_stops_the_start(schema_copy: Path) -> None:
 
 def test_a_schema_that_does_not_compile_stops_the_start(schema_copy: Path) -> None:
     broken = schema_copy / "rta" / "R7" / "AddClaim_ClaimData-v3.8.xsd"
-    broken.write_text(broken.read_text("utf-8").replace('type="C00_YNFlag"', 'type="NoSuchType"',
-                                                        1), "utf-8")
+    broken.write_text(
+        broken.read_text("utf-8").replace('type="C00_YNFlag"', 'type="NoSuchType"', 1), "utf-8"
+    )
     with pytest.raises(StartupError, match="NoSuchType") as raised:
         ReleaseRegistry.load(schema_copy)
     assert broken.name in str(raised.value)
@@ -134,9 +153,14 @@ def test_a_missing_schema_stops_the_start(schema_copy: Path) -> None:
 def test_schemas_are_never_fetched_from_the_network(schema_copy: Path) -> None:
     target = schema_copy / "rta" / "R7" / "CommonTypes-RTA-R7.xsd"
     text = target.read_text("utf-8")
-    target.write_text(text.replace(
-        "<xs:simpleType", '<xs:include schemaLocation="http://192.0.2.1/x.xsd"/><xs:simpleType',
-        1), "utf-8")
+    target.write_text(
+        text.replace(
+            "<xs:simpleType",
+            '<xs:include schemaLocation="http://192.0.2.1/x.xsd"/><xs:simpleType',
+            1,
+        ),
+        "utf-8",
+    )
     with pytest.raises(StartupError, match="192.0.2.1"):
         ReleaseRegistry.load(schema_copy)
 

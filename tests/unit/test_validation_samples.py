@@ -399,10 +399,13 @@ def registry() -> ReleaseRegistry:
     return ReleaseRegistry.load(SCHEMAS)
 
 
-@pytest.mark.parametrize(("xml", "service", "release", "pack"), SAMPLES,
-                         ids=[f"{s.value}-{r}-{p.value}" for _, s, r, p in SAMPLES])
-def test_sample_is_valid(registry: ReleaseRegistry, xml: str, service: Service, release: str,
-                         pack: Pack) -> None:
-    report = check_document(registry, xml, service, release, pack,
-                            RuleContext(sent_date=SENT_DATE))
+@pytest.mark.parametrize(
+    ("xml", "service", "release", "pack"),
+    SAMPLES,
+    ids=[f"{s.value}-{r}-{p.value}" for _, s, r, p in SAMPLES],
+)
+def test_sample_is_valid(
+    registry: ReleaseRegistry, xml: str, service: Service, release: str, pack: Pack
+) -> None:
+    report = check_document(registry, xml, service, release, pack, RuleContext(sent_date=SENT_DATE))
     assert report.findings == ()

@@ -81,8 +81,10 @@ def _instants(days: tuple[date | None, date | None]) -> tuple[datetime | None, d
     """An inclusive range of London days as a half-open range of UTC instants (UTC: SQLite
     compares the stored text, which is UTC)."""
     low, high = days
-    return (london_midnight(low).astimezone(UTC) if low else None,
-            london_midnight(high + timedelta(days=1)).astimezone(UTC) if high else None)
+    return (
+        london_midnight(low).astimezone(UTC) if low else None,
+        london_midnight(high + timedelta(days=1)).astimezone(UTC) if high else None,
+    )
 
 
 def _branch(call: Call, path: str | None) -> str | None:
@@ -108,13 +110,21 @@ def criteria(call: Call, raw: Mapping[str, Any] | None) -> q.SearchCriteria:
         application_id=wf.normalise_application_id(app_id) if app_id else None,
         cr_reference=_text(c, "CRReferenceNumber"),
         insurer_reference=_text(c, "CMReferenceNumber"),
-        comp_branch=_branch(call, _text(c, "branchPath")), phase=_text(c, "phaseCacheId"),
-        created=_instants(_days(c, "startDate")), sent=_days(c, "sentDate"),
-        dispatched=_instants(_days(c, "dispatchDate")), claim_type=claim_type,
-        sort_field=sort_field, descending=(_text(c, "sortOrder") or "Desc") == "Desc")
+        comp_branch=_branch(call, _text(c, "branchPath")),
+        phase=_text(c, "phaseCacheId"),
+        created=_instants(_days(c, "startDate")),
+        sent=_days(c, "sentDate"),
+        dispatched=_instants(_days(c, "dispatchDate")),
+        claim_type=claim_type,
+        sort_field=sort_field,
+        descending=(_text(c, "sortOrder") or "Desc") == "Desc",
+    )
     if found == q.SearchCriteria(sort_field=sort_field, descending=found.descending):
-        return q.SearchCriteria(updated_since=call.now - timedelta(days=RECENT_DAYS),
-                                sort_field=sort_field, descending=found.descending)
+        return q.SearchCriteria(
+            updated_since=call.now - timedelta(days=RECENT_DAYS),
+            sort_field=sort_field,
+            descending=found.descending,
+        )
     return found
 
 
@@ -130,8 +140,11 @@ def search(call: Call) -> tuple[Sequence[q.ListRow], bool]:
 # ------------------------------------------------------------------------------------- rows
 def _lock_holder(claim: q.ListRow, side: Side, now: datetime) -> str | None:
     """The user of ``side`` holding an unexpired lock on ``claim``."""
-    user, at = ((claim.cr_lock_user, claim.cr_lock_at) if side is Side.CR
-                else (claim.comp_lock_user, claim.comp_lock_at))
+    user, at = (
+        (claim.cr_lock_user, claim.cr_lock_at)
+        if side is Side.CR
+        else (claim.comp_lock_user, claim.comp_lock_at)
+    )
     if not user or at is None:
         return None
     return user if now - as_utc(at) < timedelta(minutes=wf.LOCK_MINUTES) else None
@@ -143,14 +156,21 @@ def claim_row(claim: q.ListRow, side: Side, service: Service, now: datetime) -> 
     lock_user = _lock_holder(claim, side, now)
     allocated = claim.cr_allocated_user if side is Side.CR else claim.comp_allocated_user
     row: dict[str, Any] = {
-        "activityEngineGuid": claim.guid, "applicationId": claim.application_id,
+        "activityEngineGuid": claim.guid,
+        "applicationId": claim.application_id,
         "applicationReferences": f"{claim.cr_reference};{claim.insurer_reference or ''}",
-        "attachmentsCount": 0, "creationTime": as_utc(claim.created_at),
-        "currentUserID": allocated or "", "gdprClaimDeleted": 1 if claim.gdpr_deleted else 0,
-        "lockStatus": 1 if lock_user else 0, "lockUserId": lock_user or "",
-        "phaseCacheId": info["phaseCacheId"], "phaseCacheName": info["phaseCacheName"],
-        "printableDocumentsCount": 0, "versionMajor": claim.version_major,
-        "versionMinor": claim.version_minor}
+        "attachmentsCount": 0,
+        "creationTime": as_utc(claim.created_at),
+        "currentUserID": allocated or "",
+        "gdprClaimDeleted": 1 if claim.gdpr_deleted else 0,
+        "lockStatus": 1 if lock_user else 0,
+        "lockUserId": lock_user or "",
+        "phaseCacheId": info["phaseCacheId"],
+        "phaseCacheName": info["phaseCacheName"],
+        "printableDocumentsCount": 0,
+        "versionMajor": claim.version_major,
+        "versionMinor": claim.version_minor,
+    }
     if service is Service.ELPL:
         row["claimType"] = claim.claim_type
     return row

@@ -22,8 +22,9 @@ from gateway.store.models import Claim
 
 #: CNF elements never output (payloads.md section 7).
 NEVER_OUTPUT = ("ReferralSourceInfo",)
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          remove_blank_text=True)
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=True
+)
 _MIB_OR_ART75 = "D3"
 
 
@@ -112,35 +113,51 @@ def _insurer_response(src: DataSources) -> etree._Element:
     pack = etree.fromstring(src.insurer_response_xml.encode("utf-8"), _PARSER)
     out = etree.Element("InsurerResponse", dict(pack.attrib))
     out.extend(child for child in list(pack) if isinstance(child.tag, str))
-    return _set(out, NotificationDate=_iso(src.claim.sent_date),
-                ResponseDate=_iso(src.response_date))
+    return _set(
+        out, NotificationDate=_iso(src.claim.sent_date), ResponseDate=_iso(src.response_date)
+    )
 
 
 # ---------------------------------------------------------------------------- process data
 def _application_data(src: DataSources, cnf: etree._Element) -> etree._Element:
     claim, rta = src.claim, Service(src.claim.service) is Service.RTA
     details = cnf.find("ApplicationData/ClaimDetails")
-    cnf_details: dict[str, str] = {} if details is None else {
-        str(k): str(v) for k, v in details.attrib.items()}
+    cnf_details: dict[str, str] = (
+        {} if details is None else {str(k): str(v) for k, v in details.attrib.items()}
+    )
     app = etree.Element("ApplicationData")
     app.append(_ids(src, cnf, cnf_details.get("ClaimValue"), rta))
     if rta:
-        _set(etree.SubElement(app, "ClaimDetails"), SentDate=_iso(claim.sent_date),
-             Article75=_flag(claim.article75), ClaimValue=cnf_details.get("ClaimValue"),
-             InterimPaymentTimeoutExtended="0",
-             OICReferenceNumber=cnf_details.get("OICReferenceNumber"))
+        _set(
+            etree.SubElement(app, "ClaimDetails"),
+            SentDate=_iso(claim.sent_date),
+            Article75=_flag(claim.article75),
+            ClaimValue=cnf_details.get("ClaimValue"),
+            InterimPaymentTimeoutExtended="0",
+            OICReferenceNumber=cnf_details.get("OICReferenceNumber"),
+        )
     else:
-        _set(etree.SubElement(app, "ClaimDetails"), NotificationDate=_iso(claim.sent_date),
-             InterimPaymentTimeoutExtended="0", ClaimValue=cnf_details.get("ClaimValue"),
-             ClaimType=claim.claim_type)
+        _set(
+            etree.SubElement(app, "ClaimDetails"),
+            NotificationDate=_iso(claim.sent_date),
+            InterimPaymentTimeoutExtended="0",
+            ClaimValue=cnf_details.get("ClaimValue"),
+            ClaimType=claim.claim_type,
+        )
     child = etree.SubElement(app, "ClaimantDetails")
     if claim.child_at_stage1 is not None:
         child.set("isClaimantChildAtStage1Response", _flag(claim.child_at_stage1))
     if claim.fraud_code:
-        _set(etree.SubElement(app, "FraudStated"), FraudReasonCode=claim.fraud_code,
-             FraudComment=claim.fraud_comment)
-    _set(etree.SubElement(app, "StatementOfTruth"), SignatoryType=cnf_details.get("Signatory"),
-         RetainedSignedCopy=cnf_details.get("RetainedCopy"))
+        _set(
+            etree.SubElement(app, "FraudStated"),
+            FraudReasonCode=claim.fraud_code,
+            FraudComment=claim.fraud_comment,
+        )
+    _set(
+        etree.SubElement(app, "StatementOfTruth"),
+        SignatoryType=cnf_details.get("Signatory"),
+        RetainedSignedCopy=cnf_details.get("RetainedCopy"),
+    )
     _exit(app, claim)
     _allocated(app, src.allocated or {})
     if claim.rejection_code:
@@ -149,34 +166,51 @@ def _application_data(src: DataSources, cnf: etree._Element) -> etree._Element:
     return app
 
 
-def _ids(src: DataSources, cnf: etree._Element, claim_value: str | None,
-         rta: bool) -> etree._Element:
+def _ids(
+    src: DataSources, cnf: etree._Element, claim_value: str | None, rta: bool
+) -> etree._Element:
     claim = src.claim
     person = cnf.find("ClaimAndClaimantDetails/ClaimantDetails/PersonalDetails")
     applicant = ""
     if person is not None:
         applicant = f"{person.get('Surname', '')}, {person.get('Name', '')}"
     own = (src.allocated or {}).get(src.caller_side)
-    ids = _set(etree.Element("ApplicationIDs"), ClaimID=claim.application_id,
-               RepresentativeID=claim.cr_org_id, RepresentativeName=src.representative_name,
-               RepresentativeBranchID=src.representative_branch[0],
-               RepresentativeBranchName=src.representative_branch[1],
-               RepresentativeOrgPath=f"/{claim.cr_org_id}", InsurerID=claim.comp_org_id,
-               InsurerName=src.insurer_name, InsurerBranchID=claim.comp_branch_id,
-               InsurerBranchName=src.insurer_branch_name, EndDate=_iso(claim.end_date),
-               MainApplicant=applicant)
+    ids = _set(
+        etree.Element("ApplicationIDs"),
+        ClaimID=claim.application_id,
+        RepresentativeID=claim.cr_org_id,
+        RepresentativeName=src.representative_name,
+        RepresentativeBranchID=src.representative_branch[0],
+        RepresentativeBranchName=src.representative_branch[1],
+        RepresentativeOrgPath=f"/{claim.cr_org_id}",
+        InsurerID=claim.comp_org_id,
+        InsurerName=src.insurer_name,
+        InsurerBranchID=claim.comp_branch_id,
+        InsurerBranchName=src.insurer_branch_name,
+        EndDate=_iso(claim.end_date),
+        MainApplicant=applicant,
+    )
     if claim.accepting_branch_id:
-        _set(ids, InsurerAcceptingBranchID=claim.accepting_branch_id,
-             InsurerAcceptingBranchName=src.accepting_branch_name)
+        _set(
+            ids,
+            InsurerAcceptingBranchID=claim.accepting_branch_id,
+            InsurerAcceptingBranchName=src.accepting_branch_name,
+        )
     if own is not None:
-        _set(ids, AllocatedUserId=own.user_id, AllocatedUserName=own.first_name,
-             AllocatedSurname=own.surname)
+        _set(
+            ids,
+            AllocatedUserId=own.user_id,
+            AllocatedUserName=own.first_name,
+            AllocatedSurname=own.surname,
+        )
     _set(ids, InsurerClaimReferenceNumber=claim.insurer_reference)
     if rta:
         claimant = cnf.find("ClaimAndClaimantDetails/ClaimantDetails")
-        _set(ids, ClaimValue=claim_value,
-             AskCUEPIReference=claimant.get("AskCUEPIReference") if claimant is not None
-             else None)
+        _set(
+            ids,
+            ClaimValue=claim_value,
+            AskCUEPIReference=claimant.get("AskCUEPIReference") if claimant is not None else None,
+        )
     return ids
 
 
@@ -185,11 +219,17 @@ def _exit(app: etree._Element, claim: Claim) -> None:
         return
     node = etree.SubElement(app, "ExitProcess")
     if claim.exit_cr_code:
-        _set(etree.SubElement(node, "ExitCR"), ExitReasonCode=claim.exit_cr_code,
-             ExitComment=claim.exit_cr_comment)
+        _set(
+            etree.SubElement(node, "ExitCR"),
+            ExitReasonCode=claim.exit_cr_code,
+            ExitComment=claim.exit_cr_comment,
+        )
     if claim.exit_cm_code:
-        _set(etree.SubElement(node, "ExitCM"), ExitReasonCode=claim.exit_cm_code,
-             ExitComment=claim.exit_cm_comment)
+        _set(
+            etree.SubElement(node, "ExitCM"),
+            ExitReasonCode=claim.exit_cm_code,
+            ExitComment=claim.exit_cm_comment,
+        )
 
 
 def _allocated(app: etree._Element, allocated: Mapping[Side, Person]) -> None:
@@ -199,8 +239,12 @@ def _allocated(app: etree._Element, allocated: Mapping[Side, Person]) -> None:
     for side, tag in ((Side.CR, "AllocatedCR"), (Side.COMP, "AllocatedCM")):
         person = allocated.get(side)
         if person is not None:
-            _set(etree.SubElement(node, tag), AllocatedUserId=person.user_id,
-                 AllocatedUserName=person.first_name, AllocatedUserSurname=person.surname)
+            _set(
+                etree.SubElement(node, tag),
+                AllocatedUserId=person.user_id,
+                AllocatedUserName=person.first_name,
+                AllocatedUserSurname=person.surname,
+            )
 
 
 # -------------------------------------------------------------------------------- timeouts
@@ -215,13 +259,19 @@ def current_timeout_type(claim: Claim) -> str:
 def _timeouts(src: DataSources) -> etree._Element:
     claim = src.claim
     node = etree.Element("Timeouts")
-    _set(etree.SubElement(node, "CurrentTimeout"), TimeOutType=current_timeout_type(claim),
-         SelectedTimeOut=_iso(claim.deadline_date if current_timeout_type(claim) else None))
+    _set(
+        etree.SubElement(node, "CurrentTimeout"),
+        TimeOutType=current_timeout_type(claim),
+        SelectedTimeOut=_iso(claim.deadline_date if current_timeout_type(claim) else None),
+    )
     if claim.liability_deadline is not None:
         rta = Service(claim.service) is Service.RTA
         tag = "MIBorArt75" if rta and claim.liability_rule == _MIB_OR_ART75 else "Insurer"
         pre = etree.SubElement(node, "PreCalculatedTimeouts")
         cnf = etree.SubElement(pre, "ClaimNotificationForm")
-        _set(etree.SubElement(cnf, tag), LiabilityDecisionTimeout=_iso(claim.liability_deadline),
-             Stage1PaymentTimeout=_iso(claim.stage1_costs_deadline))
+        _set(
+            etree.SubElement(cnf, tag),
+            LiabilityDecisionTimeout=_iso(claim.liability_deadline),
+            Stage1PaymentTimeout=_iso(claim.stage1_costs_deadline),
+        )
     return node

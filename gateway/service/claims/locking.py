@@ -95,5 +95,10 @@ def plain_response() -> Iterator[None]:
 def notify_user(call: Call, claim: Claim, user_id: str, message: str) -> None:
     """A personal, non-A2A notice (a forced unlock) to one user."""
     call.uow.claims.add_notification(
-        guid=new_guid(), user_id=user_id, application_id=claim.application_id,
-        created_at=call.now, message=message[:500], machine=False)
+        guid=new_guid(),
+        user_id=user_id,
+        application_id=claim.application_id,
+        created_at=call.now,
+        message=message[:500],
+        machine=False,
+    )

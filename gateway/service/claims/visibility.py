@@ -55,5 +55,8 @@ def recipients(uow: UnitOfWork, claim: Claim, side: Side) -> list[str]:
     if allocated:
         return [allocated]
     org_id = claim.cr_org_id if side is Side.CR else claim.comp_org_id
-    return [user_id for user_id, profiles, branch_id in uow.users.reachable_of(org_id)
-            if _reaches(profiles, branch_id, claim, side)]
+    return [
+        user_id
+        for user_id, profiles, branch_id in uow.users.reachable_of(org_id)
+        if _reaches(profiles, branch_id, claim, side)
+    ]

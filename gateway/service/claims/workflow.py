@@ -50,15 +50,20 @@ def lifecycle(service: Service) -> Lifecycle:
 def normalise_application_id(raw: object) -> str:
     text = str(raw or "").strip()
     if not text.isdigit() or len(text) > 16:
-        raise InputInvalid(f"applicationId '{text[:20]}' is not up to 16 digits",
-                           field="applicationId")
+        raise InputInvalid(
+            f"applicationId '{text[:20]}' is not up to 16 digits", field="applicationId"
+        )
     return text.zfill(16)
 
 
 def claim_info(claim: Claim | ListRow) -> dict[str, Any]:
     phase = lifecycle(Service(claim.service)).phase(claim.phase)
-    return {"activityEngineGuid": claim.guid, "applicationId": claim.application_id,
-            "phaseCacheId": phase.id, "phaseCacheName": phase.name}
+    return {
+        "activityEngineGuid": claim.guid,
+        "applicationId": claim.application_id,
+        "phaseCacheId": phase.id,
+        "phaseCacheName": phase.name,
+    }
 
 
 def new_guid() -> str:
@@ -111,8 +116,10 @@ def check_lock(call: Call, claim: Claim) -> None:
 
 def check_guid(claim: Claim, guid: str) -> None:
     if guid.upper() != claim.guid:
-        raise GuidStale(f"current activity of {claim.application_id} differs",
-                        response_extra={"claimInfo": claim_info(claim)})
+        raise GuidStale(
+            f"current activity of {claim.application_id} differs",
+            response_extra={"claimInfo": claim_info(claim)},
+        )
 
 
 def begin(call: Call) -> Claim:
@@ -128,8 +135,9 @@ def resolve(call: Call, claim: Claim, facts: Mapping[str, object] | None = None)
     from gateway.errors import PhaseNotAllowed
 
     try:
-        return lifecycle(call.service).resolve(claim.phase, call.operation, call.who.side,
-                                               facts or {})
+        return lifecycle(call.service).resolve(
+            claim.phase, call.operation, call.who.side, facts or {}
+        )
     except PhaseNotAllowed as exc:
         exc.context["response_extra"] = {"claimInfo": claim_info(claim)}
         raise
@@ -141,14 +149,23 @@ def require_allowed(call: Call, claim: Claim) -> None:
 
     if not lifecycle(call.service).allows(claim.phase, call.operation, call.who.side):
         phase = lifecycle(call.service).phase(claim.phase)
-        raise PhaseNotAllowed(f"{call.operation} in {phase.id}",
-                              message=f"Operation not allowed in phase {phase.name}",
-                              response_extra={"claimInfo": claim_info(claim)})
+        raise PhaseNotAllowed(
+            f"{call.operation} in {phase.id}",
+            message=f"Operation not allowed in phase {phase.name}",
+            response_extra={"claimInfo": claim_info(claim)},
+        )
 
 
 # ------------------------------------------------------------------------------- transitions
-def enter(call: Call, claim: Claim, transition: Transition, calendar: BusinessCalendar,
-          *, actor_side: Side | None = None, notice: tuple[Side, str] | None = None) -> None:
+def enter(
+    call: Call,
+    claim: Claim,
+    transition: Transition,
+    calendar: BusinessCalendar,
+    *,
+    actor_side: Side | None = None,
+    notice: tuple[Side, str] | None = None,
+) -> None:
     """Move ``claim`` along ``transition``: new GUID, deadlines, locks, notifications.
 
     ``notice`` is an event-specific message (lifecycle.md 6) that replaces the generic
@@ -174,16 +191,23 @@ def enter(call: Call, claim: Claim, transition: Transition, calendar: BusinessCa
     if target.end:
         for receiver in (Side.CR, Side.COMP):
             notify(call, claim, receiver, notices.claim_ended(claim.application_id, target).text)
-    elif target.worklist is not None and (target.worklist != side or side is Side.SYSTEM) \
-            and (notice is None or notice[0] != target.worklist):
-        notify(call, claim, target.worklist,
-               notices.phase_changed(claim.application_id, target).text)
+    elif (
+        target.worklist is not None
+        and (target.worklist != side or side is Side.SYSTEM)
+        and (notice is None or notice[0] != target.worklist)
+    ):
+        notify(
+            call, claim, target.worklist, notices.phase_changed(claim.application_id, target).text
+        )
 
 
 def rearm(call: Call, claim: Claim, source: str, calendar: BusinessCalendar) -> None:
     """Keep a running deadline that carries into the new phase; otherwise arm the new phase's."""
-    if claim.deadline_rule and deadline_continues(claim.deadline_rule, source, claim.phase) \
-            and claim.deadline_rule == claim.liability_rule:
+    if (
+        claim.deadline_rule
+        and deadline_continues(claim.deadline_rule, source, claim.phase)
+        and claim.deadline_rule == claim.liability_rule
+    ):
         # The deadline runs on; its pending timers now belong to the new activity.
         call.uow.claims.retag_timers(claim.id, claim.guid)
         return
@@ -203,8 +227,14 @@ def deadline_on_entry(claim: Claim, calendar: BusinessCalendar) -> Deadline | No
     return None
 
 
-def arm(call: Call, claim: Claim, deadline: Deadline | None, calendar: BusinessCalendar,
-        *, new: bool = False) -> None:
+def arm(
+    call: Call,
+    claim: Claim,
+    deadline: Deadline | None,
+    calendar: BusinessCalendar,
+    *,
+    new: bool = False,
+) -> None:
     """Replace the claim's pending timers with those of ``deadline`` (None: no timer)."""
     if not new:  # a claim just created has no timers to cancel
         call.uow.claims.cancel_timers(claim.id)
@@ -216,14 +246,20 @@ def arm(call: Call, claim: Claim, deadline: Deadline | None, calendar: BusinessC
     timeout_at = deadline.timeout_at.astimezone(UTC)
     claim.deadline_rule, claim.deadline_date = deadline.rule, deadline.due
     claim.timeout_at = timeout_at
-    call.uow.claims.add_timer(claim_id=claim.id, kind="TIMEOUT", rule=deadline.rule,
-                              fire_at=timeout_at, guid=claim.guid)
+    call.uow.claims.add_timer(
+        claim_id=claim.id, kind="TIMEOUT", rule=deadline.rule, fire_at=timeout_at, guid=claim.guid
+    )
     today = london_date(call.now)
     for warning in warning_dates(calendar, deadline.due, DEADLINES[deadline.rule], today):
         kind = "WARN" if warning.days_left else "LIMIT"
         call.uow.claims.add_timer(
-            claim_id=claim.id, kind=kind, rule=deadline.rule, days_left=warning.days_left,
-            fire_at=warning.at.astimezone(UTC), guid=claim.guid)
+            claim_id=claim.id,
+            kind=kind,
+            rule=deadline.rule,
+            days_left=warning.days_left,
+            fire_at=warning.at.astimezone(UTC),
+            guid=claim.guid,
+        )
 
 
 def _release_locks(claim: Claim, worklist: Side | None, ended: bool) -> None:
@@ -238,8 +274,13 @@ def _release_locks(claim: Claim, worklist: Side | None, ended: bool) -> None:
 def notify(call: Call, claim: Claim, side: Side, message: str, *, machine: bool = True) -> None:
     for user_id in recipients(call.uow, claim, side):
         call.uow.claims.add_notification(
-            guid=new_guid(), user_id=user_id, application_id=claim.application_id,
-            created_at=call.now, message=message[:500], machine=machine)
+            guid=new_guid(),
+            user_id=user_id,
+            application_id=claim.application_id,
+            created_at=call.now,
+            message=message[:500],
+            machine=machine,
+        )
 
 
 def today(call: Call) -> date:

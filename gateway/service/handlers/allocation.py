@@ -74,9 +74,12 @@ def force_unlock_claim(call: Call) -> dict[str, Any]:
     if holder is None:
         return ok("Claim was not locked")
     if holder != call.who.as_user_id:
-        locking.notify_user(call, claim, holder,
-                       f"Claim {claim.application_id}: your lock was released by "
-                       f"{call.who.as_user_id}")
+        locking.notify_user(
+            call,
+            claim,
+            holder,
+            f"Claim {claim.application_id}: your lock was released by {call.who.as_user_id}",
+        )
     return ok(f"Lock of {holder} released")
 
 
@@ -86,8 +89,13 @@ def _branch_id(call: Call, raw: str) -> str:
     parts = [p for p in raw.strip().split("/") if p]
     if len(parts) == 2:
         if parts[0] != call.who.organisation_id:
-            raise BusinessRuleViolation([Violation(
-                "branchId", "the branch must belong to your organisation", rule="ALLOC-01")])
+            raise BusinessRuleViolation(
+                [
+                    Violation(
+                        "branchId", "the branch must belong to your organisation", rule="ALLOC-01"
+                    )
+                ]
+            )
         parts = parts[1:]
     if len(parts) != 1 or len(parts[0]) != 3 or not parts[0].isdigit():
         raise InputInvalid("branchId: expected 002 or /COMP001/002", field="branchId")
@@ -121,9 +129,16 @@ def _target_user(call: Call, claim: Claim) -> User:
     if target is None or target.organisation_id != call.who.organisation_id:
         raise NotFound(f"user {target_id[:50]}")
     if not _reaches(target, claim, call.who.side, call.service):
-        raise BusinessRuleViolation([Violation(
-            "targetUserID", "the user must be enabled, hold a claims profile for the service "
-            "and (branch claim handlers) belong to the claim's branch", rule="ALLOC-02")])
+        raise BusinessRuleViolation(
+            [
+                Violation(
+                    "targetUserID",
+                    "the user must be enabled, hold a claims profile for the service "
+                    "and (branch claim handlers) belong to the claim's branch",
+                    rule="ALLOC-02",
+                )
+            ]
+        )
     return target
 
 
@@ -156,8 +171,9 @@ def _reassignment_target(call: Call, claim: Claim) -> Organisation:
     path = str(call.require("organisationPath")).strip().strip("/")
     org_id = path.split("/")[0]
     target = call.uow.organisations.get(org_id)
-    enabled = target is not None and (target.rta_enabled if call.service is Service.RTA
-                                      else target.elpl_enabled)
+    enabled = target is not None and (
+        target.rta_enabled if call.service is Service.RTA else target.elpl_enabled
+    )
     if target is None or target.kind != "COMP" or not target.active or not enabled:
         problem = "is not an active compensator for this service"
     elif target.organisation_id == claim.comp_org_id:
@@ -166,8 +182,9 @@ def _reassignment_target(call: Call, claim: Claim) -> Organisation:
         problem = "is not linked to your organisation (same group or TPA)"
     else:
         return target
-    raise BusinessRuleViolation([Violation(
-        "organisationPath", f"{org_id[:20]} {problem}", rule="REASSIGN-01")])
+    raise BusinessRuleViolation(
+        [Violation("organisationPath", f"{org_id[:20]} {problem}", rule="REASSIGN-01")]
+    )
 
 
 def reassign_to_another_cm(call: Call) -> dict[str, Any]:
@@ -183,9 +200,16 @@ def reassign_to_another_cm(call: Call) -> dict[str, Any]:
     # The sent date and the liability deadline are kept (lifecycle.md 5.4): enter() re-arms
     # the liability deadline from the claim's stored date.
     cr_org = call.uow.organisations.get(claim.cr_org_id)
-    wf.enter(call, claim, transition, call.env.calendar(call.uow), notice=(
-        Side.COMP, notices.claim_received(claim.application_id, cr_org.name if cr_org else "")
-        .text))
+    wf.enter(
+        call,
+        claim,
+        transition,
+        call.env.calendar(call.uow),
+        notice=(
+            Side.COMP,
+            notices.claim_received(claim.application_id, cr_org.name if cr_org else "").text,
+        ),
+    )
     return _answer(claim, f"Claim reassigned to {target.organisation_id}")
 
 

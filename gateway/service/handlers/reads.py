@@ -52,11 +52,18 @@ def _sources(call: Call, claim: Claim) -> DataSources:
     packs = call.uow.claims.packs(claim.id)
     cnfs = [p for p in packs if p.kind in CNF_PACKS]
     responses = [p for p in packs if p.kind == Pack.INSURER_RESPONSE.value]
-    allocated = {side: person for side, person in (
-        (Side.CR, _person(call, claim.cr_allocated_user)),
-        (Side.COMP, _person(call, claim.comp_allocated_user))) if person is not None}
+    allocated = {
+        side: person
+        for side, person in (
+            (Side.CR, _person(call, claim.cr_allocated_user)),
+            (Side.COMP, _person(call, claim.comp_allocated_user)),
+        )
+        if person is not None
+    }
     return DataSources(
-        claim=claim, cnf_xml=cnfs[-1].xml if cnfs else NO_CNF, caller_side=call.who.side,
+        claim=claim,
+        cnf_xml=cnfs[-1].xml if cnfs else NO_CNF,
+        caller_side=call.who.side,
         today=wf.today(call),
         insurer_response_xml=responses[-1].xml if responses else None,
         response_date=london_date(as_utc(responses[-1].created_at)) if responses else None,
@@ -65,8 +72,10 @@ def _sources(call: Call, claim: Claim) -> DataSources:
         insurer_name=_name(call, claim.comp_org_id),
         insurer_branch_name=_name(call, claim.comp_org_id, claim.comp_branch_id),
         accepting_branch_name=_name(call, claim.comp_org_id, claim.accepting_branch_id)
-        if claim.accepting_branch_id else "",
-        allocated=allocated)
+        if claim.accepting_branch_id
+        else "",
+        allocated=allocated,
+    )
 
 
 def get_claim(call: Call) -> dict[str, Any]:
@@ -77,50 +86,63 @@ def get_claim(call: Call) -> dict[str, Any]:
     schema = call.env.registry.schema_for(call.service, claim.release, Pack.DATA).schema
     if not schema.validate(data):
         # A bug of the builder, not of the caller: answer all the same and leave a trace.
-        log.error("getClaim %s: Data invalid against %s %s: %s", claim.application_id,
-                  claim.service, claim.release, schema.error_log.last_error)
+        log.error(
+            "getClaim %s: Data invalid against %s %s: %s",
+            claim.application_id,
+            claim.service,
+            claim.release,
+            schema.error_log.last_error,
+        )
     return ok("Claim data", value=render(data))
 
 
 # -------------------------------------------------------------------------- lists, search
-def _claims_list(call: Call, claims: Sequence[ListRow], truncated: bool,
-                 note: str) -> dict[str, Any]:
+def _claims_list(
+    call: Call, claims: Sequence[ListRow], truncated: bool, note: str
+) -> dict[str, Any]:
     rows = [claim_lists.claim_row(c, call.who.side, call.service, call.now) for c in claims]
     return ok(f"{len(rows)} claims" + (f" ({note})" if truncated else ""), claimsList=rows)
 
 
 def get_claims_list(call: Call) -> dict[str, Any]:
     claims, truncated = claim_lists.worklist(call)
-    return _claims_list(call, claims, truncated,
-                        f"list truncated to the first {claim_lists.WORKLIST_MAX}")
+    return _claims_list(
+        call, claims, truncated, f"list truncated to the first {claim_lists.WORKLIST_MAX}"
+    )
 
 
 def search_claims(call: Call) -> dict[str, Any]:
     claims, truncated = claim_lists.search(call)
-    return _claims_list(call, claims, truncated,
-                        f"at most {claim_lists.SEARCH_MAX} shown; refine the search")
+    return _claims_list(
+        call, claims, truncated, f"at most {claim_lists.SEARCH_MAX} shown; refine the search"
+    )
 
 
 # --------------------------------------------------------------------------- notifications
 def _notification(row: Notification) -> dict[str, Any]:
     at = as_utc(row.created_at)
-    return {"applicationId": row.application_id,
-            "formattedDate": at.astimezone(london()).strftime("%d/%m/%Y %H:%M:%S"),
-            "notificationDateTime": at, "notificationGuid": row.guid,
-            "notificationMessage": row.message}
+    return {
+        "applicationId": row.application_id,
+        "formattedDate": at.astimezone(london()).strftime("%d/%m/%Y %H:%M:%S"),
+        "notificationDateTime": at,
+        "notificationGuid": row.guid,
+        "notificationMessage": row.message,
+    }
 
 
 def get_notifications_list(call: Call) -> dict[str, Any]:
     machine_only = call.fields.get("A2ANotification") is True
     rows = call.uow.claims.notifications(
-        call.who.as_user_id, call.now - timedelta(days=NOTIFICATION_DAYS), machine_only)
+        call.who.as_user_id, call.now - timedelta(days=NOTIFICATION_DAYS), machine_only
+    )
     return ok(f"{len(rows)} notifications", notificationsList=[_notification(r) for r in rows])
 
 
 def remove_notification(call: Call) -> dict[str, Any]:
     guid = str(call.require("notificationGuid")).strip()
-    if not call.uow.claims.remove_notification(call.who.as_user_id, guid.upper()) and not \
-            call.uow.claims.remove_notification(call.who.as_user_id, guid):
+    if not call.uow.claims.remove_notification(
+        call.who.as_user_id, guid.upper()
+    ) and not call.uow.claims.remove_notification(call.who.as_user_id, guid):
         raise NotFound(f"notification {guid[:40]}")
     return ok("Notification removed")
 

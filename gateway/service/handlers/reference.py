@@ -18,28 +18,48 @@ COMPENSATOR_TYPES = {"I", "M", "S"}
 def get_system_process_version(call: Call) -> dict[str, Any]:
     release = call.settings.current_release(call.service)
     major, minor = RELEASE_VERSIONS[(call.service, release)]
-    return ok("Current process version", systemProcessVersion={
-        "processName": call.service.process_name, "versionMajor": major, "versionMinor": minor})
+    return ok(
+        "Current process version",
+        systemProcessVersion={
+            "processName": call.service.process_name,
+            "versionMajor": major,
+            "versionMinor": minor,
+        },
+    )
 
 
 def _org_info(org: Organisation) -> dict[str, Any]:
-    return {"organisationId": org.organisation_id, "organisationName": org.name,
-            "organisationPath": f"/{org.organisation_id}"}
+    return {
+        "organisationId": org.organisation_id,
+        "organisationName": org.name,
+        "organisationPath": f"/{org.organisation_id}",
+    }
 
 
 def get_branches_list(call: Call) -> dict[str, Any]:
     org_id = call.who.organisation_id
-    rows = [{"organisationId": b.branch_id, "organisationName": b.name,
-             "organisationPath": f"/{org_id}/{b.branch_id}"}
-            for b in call.uow.organisations.branches(org_id)]
+    rows = [
+        {
+            "organisationId": b.branch_id,
+            "organisationName": b.name,
+            "organisationPath": f"/{org_id}/{b.branch_id}",
+        }
+        for b in call.uow.organisations.branches(org_id)
+    ]
     return ok(f"{len(rows)} branches", organisationInfosList=rows)
 
 
 def _user_info(user: User) -> dict[str, Any]:
-    return {"userBranchId": user.branch_id or "", "userEnabled": bool(user.enabled),
-            "userId": user.user_id, "userName": user.first_name,
-            "userOrganisationId": user.organisation_id, "userProfile": user.profiles,
-            "userSecondName": user.middle_name or "", "userSurname": user.surname}
+    return {
+        "userBranchId": user.branch_id or "",
+        "userEnabled": bool(user.enabled),
+        "userId": user.user_id,
+        "userName": user.first_name,
+        "userOrganisationId": user.organisation_id,
+        "userProfile": user.profiles,
+        "userSecondName": user.middle_name or "",
+        "userSurname": user.surname,
+    }
 
 
 def get_my_users_list(call: Call) -> dict[str, Any]:
@@ -51,8 +71,9 @@ def get_organisation(call: Call) -> dict[str, Any]:
     path = str(call.require("organisationPath")).strip()
     parts = [p for p in path.split("/") if p]
     if not path.startswith("/") or not 1 <= len(parts) <= 2:
-        raise InputInvalid(f"organisationPath '{path[:40]}' is not /ORG or /ORG/BRANCH",
-                           field="organisationPath")
+        raise InputInvalid(
+            f"organisationPath '{path[:40]}' is not /ORG or /ORG/BRANCH", field="organisationPath"
+        )
     org = call.uow.organisations.get(parts[0])
     if org is None or not org.active:
         raise NotFound(f"organisation {path[:40]}")
@@ -61,24 +82,35 @@ def get_organisation(call: Call) -> dict[str, Any]:
         branch = call.uow.organisations.branch(org.organisation_id, parts[1])
         if branch is None:
             raise NotFound(f"branch {path[:40]}")
-        info = {"organisationId": branch.branch_id, "organisationName": branch.name,
-                "organisationPath": f"/{org.organisation_id}/{branch.branch_id}"}
-    address = {"addressType": org.address_type, "city": org.city, "country": org.country,
-               "county": org.county, "district": org.district, "houseName": org.house_name,
-               "houseNumber": org.house_number, "postCode": org.post_code,
-               "street1": org.street1, "street2": org.street2}
+        info = {
+            "organisationId": branch.branch_id,
+            "organisationName": branch.name,
+            "organisationPath": f"/{org.organisation_id}/{branch.branch_id}",
+        }
+    address = {
+        "addressType": org.address_type,
+        "city": org.city,
+        "country": org.country,
+        "county": org.county,
+        "district": org.district,
+        "houseName": org.house_name,
+        "houseNumber": org.house_number,
+        "postCode": org.post_code,
+        "street1": org.street1,
+        "street2": org.street2,
+    }
     return ok("Organisation found", organisation={**info, "address": address})
 
 
 def _compensator_filters(call: Call) -> tuple[str | None, str | None]:
     ctype = call.optional("compensatorType")
     if ctype is not None and ctype not in COMPENSATOR_TYPES:
-        raise InputInvalid(f"compensatorType must be I, M or S, not '{str(ctype)[:5]}'",
-                           field="compensatorType")
+        raise InputInvalid(
+            f"compensatorType must be I, M or S, not '{str(ctype)[:5]}'", field="compensatorType"
+        )
     name = call.optional("organisationName")
     if name is not None and len(str(name).strip()) < 3:
-        raise InputInvalid("organisationName needs at least 3 characters",
-                           field="organisationName")
+        raise InputInvalid("organisationName needs at least 3 characters", field="organisationName")
     return ctype, name.strip() if name else None
 
 
@@ -95,10 +127,19 @@ def search_compensators(call: Call) -> dict[str, Any]:
 def search_compensators_by_insurer_index(call: Call) -> dict[str, Any]:
     ctype, name = _compensator_filters(call)
     rows = call.uow.organisations.insurer_index(_service_column(call.service), ctype, name)
-    return ok(f"{len(rows)} insurers", insurerInfoList=[
-        {"contactName": entry.contact_name or "", "insurerName": entry.insurer_name,
-         "rapidInsurerId": org.organisation_id, "rapidInsurerName": org.name,
-         "rapidInsurerPath": f"/{org.organisation_id}"} for entry, org in rows])
+    return ok(
+        f"{len(rows)} insurers",
+        insurerInfoList=[
+            {
+                "contactName": entry.contact_name or "",
+                "insurerName": entry.insurer_name,
+                "rapidInsurerId": org.organisation_id,
+                "rapidInsurerName": org.name,
+                "rapidInsurerPath": f"/{org.organisation_id}",
+            }
+            for entry, org in rows
+        ],
+    )
 
 
 def get_hospitals_list(call: Call) -> dict[str, Any]:
@@ -109,10 +150,20 @@ def get_hospitals_list(call: Call) -> dict[str, Any]:
     message = f"{min(len(rows), HOSPITALS_MAX)} hospitals"
     if len(rows) > HOSPITALS_MAX:
         message += f" (first {HOSPITALS_MAX} shown; refine the search)"
-    return ok(message, hospitalsList=[
-        {"addressLine1": h.address_line1, "addressLine2": h.address_line2,
-         "addressLine3": h.address_line3, "addressLine4": h.address_line4, "name": h.name,
-         "postCode": h.post_code} for h in rows[:HOSPITALS_MAX]])
+    return ok(
+        message,
+        hospitalsList=[
+            {
+                "addressLine1": h.address_line1,
+                "addressLine2": h.address_line2,
+                "addressLine3": h.address_line3,
+                "addressLine4": h.address_line4,
+                "name": h.name,
+                "postCode": h.post_code,
+            }
+            for h in rows[:HOSPITALS_MAX]
+        ],
+    )
 
 
 OPERATIONS = {
@@ -121,7 +172,8 @@ OPERATIONS = {
     "getMyUsersList": OperationSpec(get_my_users_list, reads_only=True),
     "getOrganisation": OperationSpec(get_organisation, reads_only=True),
     "searchCompensators": OperationSpec(search_compensators, side=Side.CR, reads_only=True),
-    "searchCompensatorsByInsurerIndex": OperationSpec(search_compensators_by_insurer_index,
-                                                      side=Side.CR, reads_only=True),
+    "searchCompensatorsByInsurerIndex": OperationSpec(
+        search_compensators_by_insurer_index, side=Side.CR, reads_only=True
+    ),
     "getHospitalsList": OperationSpec(get_hospitals_list, reads_only=True),
 }

@@ -41,22 +41,28 @@ def _rule_context(call: Call, claim: Claim | None) -> RuleContext:
         claims.hold_reference(service.value, org, reference)  # see _hold_reference
         return claims.reference_in_use(service.value, org, reference, claim.id if claim else None)
 
-    return RuleContext(sent_date=wf.today(call), compensator_lookup=compensator,
-                       reference_in_use=in_use,
-                       accident_date=claim.accident_date if claim else None)
+    return RuleContext(
+        sent_date=wf.today(call),
+        compensator_lookup=compensator,
+        reference_in_use=in_use,
+        accident_date=claim.accident_date if claim else None,
+    )
 
 
-def _validate(call: Call, release: str, pack: Pack, field: str,
-              claim: Claim | None = None) -> tuple[str, ValidatedPack]:
+def _validate(
+    call: Call, release: str, pack: Pack, field: str, claim: Claim | None = None
+) -> tuple[str, ValidatedPack]:
     text = str(call.require(field))
-    validated = validate_pack(call.env.registry, call.service, release, pack, text,
-                              _rule_context(call, claim))
+    validated = validate_pack(
+        call.env.registry, call.service, release, pack, text, _rule_context(call, claim)
+    )
     call.facts.record_pack(text)
     return text, validated
 
 
-def _hold_reference(call: Call, validated: ValidatedPack, revalidate: Callable[[], Any],
-                    claim: Claim | None = None) -> None:
+def _hold_reference(
+    call: Call, validated: ValidatedPack, revalidate: Callable[[], Any], claim: Claim | None = None
+) -> None:
     """Make the CNF's reference this request's until it commits. The reference rule judged it
     free while holding it (PostgreSQL, or a SQLite request already writing): nothing to do.
     Otherwise (SQLite, judged in the read snapshot) another writer may have taken it since: it
@@ -74,17 +80,23 @@ def _hold_reference(call: Call, validated: ValidatedPack, revalidate: Callable[[
 def _store_pack(call: Call, claim: Claim, pack: Pack, text: str, *, first: bool = False) -> None:
     number = 1 if first else len(call.uow.claims.packs(claim.id, pack.value)) + 1
     call.uow.claims.add_pack(
-        claim_id=claim.id, kind=pack.value, number=number, xml=text,
-        sha256=call.facts.pack_sha256 or "", created_at=call.now,
-        organisation_id=call.who.organisation_id)
+        claim_id=claim.id,
+        kind=pack.value,
+        number=number,
+        xml=text,
+        sha256=call.facts.pack_sha256 or "",
+        created_at=call.now,
+        organisation_id=call.who.organisation_id,
+    )
 
 
 def _answer(claim: Claim, message: str) -> dict[str, Any]:
     return ok(message, claimInfo=wf.claim_info(claim))
 
 
-def _apply_cnf(call: Call, claim: Claim, validated: ValidatedPack, sent: date,
-               calendar: BusinessCalendar) -> None:
+def _apply_cnf(
+    call: Call, claim: Claim, validated: ValidatedPack, sent: date, calendar: BusinessCalendar
+) -> None:
     """What a (re)sent CNF decides: compensator, references, child flag, deadlines."""
     f = validated.facts
     path = (f.insurer_organization_path or "").strip().strip("/")
@@ -99,9 +111,13 @@ def _apply_cnf(call: Call, claim: Claim, validated: ValidatedPack, sent: date,
     claim.claim_type = f.claim_type
     claim.sent_date = sent
     claim.dispatched_at = call.now
-    deadline = liability_deadline(calendar, call.service, sent, f.claim_type,
-                                  mib_or_art75=call.service is Service.RTA
-                                  and claim.insurer_type == "M")
+    deadline = liability_deadline(
+        calendar,
+        call.service,
+        sent,
+        f.claim_type,
+        mib_or_art75=call.service is Service.RTA and claim.insurer_type == "M",
+    )
     claim.liability_rule, claim.liability_deadline = deadline.rule, deadline.due
 
 
@@ -117,10 +133,19 @@ def add_claim(call: Call) -> dict[str, Any]:
     release = validated.release
     transition = wf.lifecycle(call.service).resolve(NEW, call.operation, Side.CR, {})
     sent = wf.today(call)
-    claim = Claim(service=call.service.value, release=release.name,
-                  version_major=release.version_major, version_minor=release.version_minor,
-                  phase=transition.target, guid=wf.new_guid(), cr_org_id=call.who.organisation_id,
-                  created_at=call.now, updated_at=call.now, ended=False, gdpr_deleted=False)
+    claim = Claim(
+        service=call.service.value,
+        release=release.name,
+        version_major=release.version_major,
+        version_minor=release.version_minor,
+        phase=transition.target,
+        guid=wf.new_guid(),
+        cr_org_id=call.who.organisation_id,
+        created_at=call.now,
+        updated_at=call.now,
+        ended=False,
+        gdpr_deleted=False,
+    )
     calendar = call.env.calendar(call.uow)
     _apply_cnf(call, claim, validated, sent, calendar)
     call.uow.claims.add(claim)
@@ -128,8 +153,12 @@ def add_claim(call: Call) -> dict[str, Any]:
     wf.arm(call, claim, wf.deadline_on_entry(claim, calendar), calendar, new=True)
     call.facts.application_id = claim.application_id
     call.facts.phase_after, call.facts.guid_after = claim.phase, claim.guid
-    wf.notify(call, claim, Side.COMP,
-              notices.claim_received(claim.application_id, call.who.organisation_name).text)
+    wf.notify(
+        call,
+        claim,
+        Side.COMP,
+        notices.claim_received(claim.application_id, call.who.organisation_name).text,
+    )
     return _answer(claim, "Claim submitted")
 
 
@@ -137,15 +166,26 @@ def resend_rejected_claim(call: Call) -> dict[str, Any]:
     claim = wf.begin(call)
     transition = wf.resolve(call, claim)
     text, validated = _validate(call, claim.release, Pack.CNF_RESEND, "claimXML", claim)
-    _hold_reference(call, validated, lambda: _validate(call, claim.release, Pack.CNF_RESEND,
-                                                       "claimXML", claim), claim)
+    _hold_reference(
+        call,
+        validated,
+        lambda: _validate(call, claim.release, Pack.CNF_RESEND, "claimXML", claim),
+        claim,
+    )
     calendar = call.env.calendar(call.uow)
     _apply_cnf(call, claim, validated, wf.today(call), calendar)
     _store_pack(call, claim, Pack.CNF_RESEND, text)
     claim.deadline_rule = None  # deadlines restart from the resend (lifecycle.md 5.4)
-    wf.enter(call, claim, transition, calendar, notice=(  # the caller is the claim's CR
-        Side.COMP, notices.claim_received(claim.application_id, call.who.organisation_name)
-        .text))
+    wf.enter(
+        call,
+        claim,
+        transition,
+        calendar,
+        notice=(  # the caller is the claim's CR
+            Side.COMP,
+            notices.claim_received(claim.application_id, call.who.organisation_name).text,
+        ),
+    )
     return _answer(claim, "Claim resent")
 
 
@@ -153,13 +193,20 @@ def accept_claim(call: Call) -> dict[str, Any]:
     claim = wf.begin(call)
     reference = str(call.require("insurerClaimReferenceNumber")).strip()
     if len(reference) > 50 or not REFERENCE.match(reference):
-        raise InputInvalid("insurerClaimReferenceNumber: not a valid reference (max 50)",
-                           field="insurerClaimReferenceNumber")
+        raise InputInvalid(
+            "insurerClaimReferenceNumber: not a valid reference (max 50)",
+            field="insurerClaimReferenceNumber",
+        )
     transition = wf.resolve(call, claim, {"insurer_type": claim.insurer_type})
     claim.insurer_reference = reference
     claim.accepting_branch_id = call.who.branch_id or claim.comp_branch_id
-    wf.enter(call, claim, transition, call.env.calendar(call.uow),
-             notice=(Side.CR, notices.claim_accepted(claim.application_id).text))
+    wf.enter(
+        call,
+        claim,
+        transition,
+        call.env.calendar(call.uow),
+        notice=(Side.CR, notices.claim_accepted(claim.application_id).text),
+    )
     return _answer(claim, "Claim accepted")
 
 
@@ -167,12 +214,21 @@ def reject_claim_to_cr(call: Call) -> dict[str, Any]:
     claim = wf.begin(call)
     code = str(call.require("rejectionReasonCode")).strip()
     if code not in rejection_codes(call.service):
-        raise InputInvalid(f"rejectionReasonCode '{code[:3]}' is not a valid C30 code",
-                           field="rejectionReasonCode")
+        raise InputInvalid(
+            f"rejectionReasonCode '{code[:3]}' is not a valid C30 code", field="rejectionReasonCode"
+        )
     transition = wf.resolve(call, claim)
     claim.rejection_code, claim.rejected_by_org_id = code, claim.comp_org_id
-    wf.enter(call, claim, transition, call.env.calendar(call.uow), notice=(
-        Side.CR, notices.claim_rejected(claim.application_id, REJECTION_REASONS[code]).text))
+    wf.enter(
+        call,
+        claim,
+        transition,
+        call.env.calendar(call.uow),
+        notice=(
+            Side.CR,
+            notices.claim_rejected(claim.application_id, REJECTION_REASONS[code]).text,
+        ),
+    )
     return _answer(claim, "Claim rejected")
 
 
@@ -182,8 +238,9 @@ def apply_article75(call: Call) -> dict[str, Any]:
     transition = wf.resolve(call, claim, {"isArticle75": applied})
     claim.article75 = applied
     if applied:
-        deadline = liability_deadline(call.env.calendar(call.uow), call.service,
-                                      claim.sent_date, mib_or_art75=True)
+        deadline = liability_deadline(
+            call.env.calendar(call.uow), call.service, claim.sent_date, mib_or_art75=True
+        )
         claim.liability_rule, claim.liability_deadline = deadline.rule, deadline.due
     wf.enter(call, claim, transition, call.env.calendar(call.uow))
     return _answer(claim, "Article 75 decision recorded")
@@ -207,8 +264,9 @@ def _age(dob: date, on: date) -> int:
 def send_liability_decision(call: Call) -> dict[str, Any]:
     claim = wf.begin(call)
     wf.require_allowed(call, claim)  # phase and side first, the pack after
-    text, validated = _validate(call, claim.release, Pack.INSURER_RESPONSE,
-                                "insurerResponseXml", claim)
+    text, validated = _validate(
+        call, claim.release, Pack.INSURER_RESPONSE, "insurerResponseXml", claim
+    )
     decision = validated.facts.liability_decision or ""
     child = is_child(claim, wf.today(call))
     transition = wf.resolve(call, claim, {"LiabilityDecision": decision, "child": child})
@@ -236,11 +294,11 @@ def state_fraud(call: Call) -> dict[str, Any]:
     transition = wf.resolve(call, claim)
     problems = []
     if code != "0":
-        problems.append(Violation("reasonCode", "the fraud reason code must be 0 (C12)",
-                                  rule="FRAUD-01"))
+        problems.append(
+            Violation("reasonCode", "the fraud reason code must be 0 (C12)", rule="FRAUD-01")
+        )
     if len(description) > 500:
-        problems.append(Violation("reasonDescription", "at most 500 characters",
-                                  rule="FRAUD-02"))
+        problems.append(Violation("reasonDescription", "at most 500 characters", rule="FRAUD-02"))
     if problems:
         raise BusinessRuleViolation(problems)
     claim.fraud_code, claim.fraud_comment = code, description
@@ -264,32 +322,55 @@ def exit_process(call: Call) -> dict[str, Any]:
     code = str(call.require("exitReasonCode")).strip()
     comment = str(call.optional("exitComment", "")).strip()
     if code not in exit_codes(call.service, side, claim.release):
-        raise BusinessRuleViolation([Violation(
-            "exitReasonCode", f"'{code[:3]}' is not an exit reason of the {side.value} side for "
-            f"this claim's release", rule="EXIT-01")])
+        raise BusinessRuleViolation(
+            [
+                Violation(
+                    "exitReasonCode",
+                    f"'{code[:3]}' is not an exit reason of the {side.value} side for "
+                    f"this claim's release",
+                    rule="EXIT-01",
+                )
+            ]
+        )
     if code == "10" and not comment:
-        raise BusinessRuleViolation([Violation("exitComment", "required for exit reason 10",
-                                               rule="EXIT-02")])
+        raise BusinessRuleViolation(
+            [Violation("exitComment", "required for exit reason 10", rule="EXIT-02")]
+        )
     if side is Side.CR:
         claim.exit_cr_code, claim.exit_cr_comment = code, comment[:500] or None
     else:
         claim.exit_cm_code, claim.exit_cm_comment = code, comment[:500] or None
-    wf.enter(call, claim, transition, call.env.calendar(call.uow), notice=(
-        side.other, notices.process_exited(claim.application_id, side,
-                                           exit_label(call.service, code)).text))
+    wf.enter(
+        call,
+        claim,
+        transition,
+        call.env.calendar(call.uow),
+        notice=(
+            side.other,
+            notices.process_exited(claim.application_id, side, exit_label(call.service, code)).text,
+        ),
+    )
     return _answer(claim, "Exit process started")
 
 
 def get_claims_status(call: Call) -> dict[str, Any]:
     claim = wf.load(call, call.require("applicationId"))
-    return ok("Claim status", claimInfo=wf.claim_info(claim),
-              gdprClaimDeleted=1 if claim.gdpr_deleted else 0)
+    return ok(
+        "Claim status",
+        claimInfo=wf.claim_info(claim),
+        gdprClaimDeleted=1 if claim.gdpr_deleted else 0,
+    )
 
 
 _ACKNOWLEDGEMENTS = (
-    "acknowledgeRejectedClaim", "exitRejectedClaim", "acknowledgeLiabilityAdmitted",
-    "acknowledgeLiabilityAdmittedForChild", "acknowledgeLiabilityAdmittedWithNeg",
-    "acknowledgeDeniedLiability", "acknowledgeLiabilityDecisionTimeout", "acknowledgeFraudStated",
+    "acknowledgeRejectedClaim",
+    "exitRejectedClaim",
+    "acknowledgeLiabilityAdmitted",
+    "acknowledgeLiabilityAdmittedForChild",
+    "acknowledgeLiabilityAdmittedWithNeg",
+    "acknowledgeDeniedLiability",
+    "acknowledgeLiabilityDecisionTimeout",
+    "acknowledgeFraudStated",
 )
 
 OPERATIONS = {

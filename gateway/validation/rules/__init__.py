@@ -52,8 +52,9 @@ def rules_for(service: Service, release: str, pack: Pack) -> tuple[Rule, ...]:
 PREFETCH: Mapping[Pack, Prefetch] = {Pack.CNF: cnf.PREFETCH, Pack.CNF_RESEND: cnf.PREFETCH}
 
 
-def subject_for(root: etree._Element, service: Service, release: str, pack: Pack,
-                ctx: RuleContext) -> Subject:
+def subject_for(
+    root: etree._Element, service: Service, release: str, pack: Pack, ctx: RuleContext
+) -> Subject:
     """The ``Subject`` the rules of ``pack`` judge, with its pack's prefetch."""
     return Subject(root, service, release, pack, ctx, PREFETCH.get(pack))
 

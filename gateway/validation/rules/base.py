@@ -58,8 +58,15 @@ class Subject:
 
     __slots__ = ("_found", "_prefetch", "ctx", "pack", "release", "root", "service")
 
-    def __init__(self, root: etree._Element, service: Service, release: str, pack: Pack,
-                 ctx: RuleContext, prefetch: Prefetch | None = None) -> None:
+    def __init__(
+        self,
+        root: etree._Element,
+        service: Service,
+        release: str,
+        pack: Pack,
+        ctx: RuleContext,
+        prefetch: Prefetch | None = None,
+    ) -> None:
         self.root = root
         self.service = service
         self.release = release
@@ -122,15 +129,22 @@ class Rule:
     releases: frozenset[str] | None = None  # None: every release of the services
 
     def applies(self, service: Service, release: str, pack: Pack) -> bool:
-        return (pack in self.packs and service in self.services
-                and (self.releases is None or release in self.releases))
+        return (
+            pack in self.packs
+            and service in self.services
+            and (self.releases is None or release in self.releases)
+        )
 
     def run(self, subject: Subject) -> list[Violation]:
         return [self.violation(hit) for hit in self.check(subject)]
 
     def violation(self, hit: Hit) -> Violation:
-        return Violation(path=path_of(hit.element, hit.target), message=hit.message,
-                         line=line_of(hit.element), rule=self.id)
+        return Violation(
+            path=path_of(hit.element, hit.target),
+            message=hit.message,
+            line=line_of(hit.element),
+            rule=self.id,
+        )
 
 
 def line_of(element: etree._Element) -> int | None:

@@ -47,8 +47,21 @@ CNF_PACKS = frozenset({Pack.CNF, Pack.CNF_RESEND})
 RTA = frozenset({Service.RTA})
 
 #: The elements the CNF rules read, found in one XPath evaluation when a check first asks.
-PREFETCH = Prefetch((CLAIM_DETAILS, CR_COMPANY, REFERRAL, DEFENDANT, INSURER, CLAIMANT,
-                     CLAIMANT_PERSON, CLAIMANT_ADDRESS, INJURY, HOSPITAL, ACCIDENT))
+PREFETCH = Prefetch(
+    (
+        CLAIM_DETAILS,
+        CR_COMPANY,
+        REFERRAL,
+        DEFENDANT,
+        INSURER,
+        CLAIMANT,
+        CLAIMANT_PERSON,
+        CLAIMANT_ADDRESS,
+        INJURY,
+        HOSPITAL,
+        ACCIDENT,
+    )
+)
 
 TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?", re.ASCII)
 NINO = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D ]", re.ASCII)
@@ -96,16 +109,23 @@ def _compensator(subject: Subject) -> Iterator[Hit]:
         return
     found = lookup(path)
     if found is None:
-        yield Hit(insurer, "@InsurerOrganizationPath",
-                  f"{path} is not an active compensator organisation for this service")
+        yield Hit(
+            insurer,
+            "@InsurerOrganizationPath",
+            f"{path} is not an active compensator organisation for this service",
+        )
         return
     org_id, insurer_type = found
     if value(insurer, "InsurerOrganizationID") != org_id:
-        yield Hit(insurer, "@InsurerOrganizationID",
-                  f"InsurerOrganizationID must be {org_id}, the id of {path}")
+        yield Hit(
+            insurer,
+            "@InsurerOrganizationID",
+            f"InsurerOrganizationID must be {org_id}, the id of {path}",
+        )
     if subject.is_rta and value(insurer, "InsurerType") != insurer_type:
-        yield Hit(insurer, "@InsurerType",
-                  f"InsurerType must be {insurer_type}, the type of {path}")
+        yield Hit(
+            insurer, "@InsurerType", f"InsurerType must be {insurer_type}, the type of {path}"
+        )
 
 
 def _claim_value(subject: Subject) -> Iterator[Hit]:
@@ -118,9 +138,12 @@ def _claim_value(subject: Subject) -> Iterator[Hit]:
     elif claim_value == "2" and subject.is_rta:
         accident = date_of(subject.find(ACCIDENT), "AccidentDate")
         if accident is not None and accident < CLAIM_VALUE_2_FROM:
-            yield Hit(details, "@ClaimValue",
-                      f"ClaimValue 2 (over 10,000) is only allowed for accidents on or after "
-                      f"{CLAIM_VALUE_2_FROM.isoformat()}; the accident date is {accident}")
+            yield Hit(
+                details,
+                "@ClaimValue",
+                f"ClaimValue 2 (over 10,000) is only allowed for accidents on or after "
+                f"{CLAIM_VALUE_2_FROM.isoformat()}; the accident date is {accident}",
+            )
 
 
 def _child_flag(subject: Subject) -> Iterator[Hit]:
@@ -130,17 +153,22 @@ def _child_flag(subject: Subject) -> Iterator[Hit]:
         return
     age = age_on(birth, subject.ctx.sent_date)
     if age < ADULT_AGE and not is_yes(claimant, "ChildClaim"):
-        yield Hit(claimant, "@ChildClaim",
-                  f"ChildClaim must be 1: the claimant is {age} on the sent date "
-                  f"{subject.ctx.sent_date}")
+        yield Hit(
+            claimant,
+            "@ChildClaim",
+            f"ChildClaim must be 1: the claimant is {age} on the sent date {subject.ctx.sent_date}",
+        )
 
 
 def _accident_not_future(subject: Subject) -> Iterator[Hit]:
     accident = subject.find(ACCIDENT)
     when = date_of(accident, "AccidentDate")
     if accident is not None and when is not None and when > subject.ctx.sent_date:
-        yield Hit(accident, "@AccidentDate",
-                  f"AccidentDate {when} is after the sent date {subject.ctx.sent_date}")
+        yield Hit(
+            accident,
+            "@AccidentDate",
+            f"AccidentDate {when} is after the sent date {subject.ctx.sent_date}",
+        )
 
 
 def _birth_before_accident(subject: Subject) -> Iterator[Hit]:
@@ -149,8 +177,11 @@ def _birth_before_accident(subject: Subject) -> Iterator[Hit]:
     if person is None or birth is None:
         return
     accident = date_of(subject.find(ACCIDENT), "AccidentDate")
-    limit, what = ((accident, "the accident date") if accident is not None
-                   else (subject.ctx.sent_date, "the sent date"))
+    limit, what = (
+        (accident, "the accident date")
+        if accident is not None
+        else (subject.ctx.sent_date, "the sent date")
+    )
     if birth >= limit:
         yield Hit(person, "@DateOfBirth", f"DateOfBirth {birth} must be before {what} {limit}")
 
@@ -165,8 +196,9 @@ def _accident_time(subject: Subject) -> Iterator[Hit]:
     elif time is None:
         yield Hit(accident, "@AccidentTime", "AccidentTime is required")
     elif TIME.fullmatch(time) is None:
-        yield Hit(accident, "@AccidentTime",
-                  f"AccidentTime {mask(time)} is not a time HH:MM or HH:MM:SS")
+        yield Hit(
+            accident, "@AccidentTime", f"AccidentTime {mask(time)} is not a time HH:MM or HH:MM:SS"
+        )
 
 
 def _claimant_postcode(subject: Subject) -> Iterator[Hit]:
@@ -178,8 +210,11 @@ def _claimant_postcode(subject: Subject) -> Iterator[Hit]:
     if postcode is None:
         yield Hit(address, "@PostCode", "PostCode is required for a UK address")
     elif UK_POSTCODE.fullmatch(postcode.strip(XML_SPACE)) is None:
-        yield Hit(address, "@PostCode",
-                  f"PostCode {mask(postcode, 'PostCode')} is not a valid UK postcode")
+        yield Hit(
+            address,
+            "@PostCode",
+            f"PostCode {mask(postcode, 'PostCode')} is not a valid UK postcode",
+        )
 
 
 def _nino(subject: Subject) -> Iterator[Hit]:
@@ -188,12 +223,14 @@ def _nino(subject: Subject) -> Iterator[Hit]:
         return
     nino = value(claimant, "NationalInsuranceNumber")
     if nino is None:
-        yield from required(claimant, ("NINComment",),
-                            "when NationalInsuranceNumber is not given")
+        yield from required(claimant, ("NINComment",), "when NationalInsuranceNumber is not given")
     elif NINO.fullmatch(nino) is None:
-        yield Hit(claimant, "@NationalInsuranceNumber",
-                  f"NationalInsuranceNumber {mask(nino, 'NationalInsuranceNumber')} "
-                  "is not a valid National Insurance number")
+        yield Hit(
+            claimant,
+            "@NationalInsuranceNumber",
+            f"NationalInsuranceNumber {mask(nino, 'NationalInsuranceNumber')} "
+            "is not a valid National Insurance number",
+        )
 
 
 def _other_title_and_type(subject: Subject) -> Iterator[Hit]:
@@ -214,18 +251,25 @@ def _medical_details(subject: Subject) -> Iterator[Hit]:
         yield from required(injury, ("TimeOffPeriod",), "when TimeOffRequired is 1")
     medical = injury.getparent()
     if is_yes(injury, "HospitalAttendance") and subject.find(HOSPITAL) is None:
-        yield Hit(injury if medical is None else medical, "Hospital",
-                  "at least one Hospital is required when HospitalAttendance is 1")
+        yield Hit(
+            injury if medical is None else medical,
+            "Hospital",
+            "at least one Hospital is required when HospitalAttendance is 1",
+        )
     if is_yes(injury, "OvernightDetention"):
         yield from required(injury, ("DaysNumber",), "when OvernightDetention is 1")
     if is_yes(injury, "MedicalAttentionSeeking"):
-        yield from required(injury, ("MedicalAttentionFirstDate",),
-                            "when MedicalAttentionSeeking is 1")
+        yield from required(
+            injury, ("MedicalAttentionFirstDate",), "when MedicalAttentionSeeking is 1"
+        )
     first = date_of(injury, "MedicalAttentionFirstDate")
     accident = date_of(subject.find(ACCIDENT), "AccidentDate")
     if first is not None and accident is not None and first < accident:
-        yield Hit(injury, "@MedicalAttentionFirstDate",
-                  f"MedicalAttentionFirstDate {first} is before the accident date {accident}")
+        yield Hit(
+            injury,
+            "@MedicalAttentionFirstDate",
+            f"MedicalAttentionFirstDate {first} is before the accident date {accident}",
+        )
 
 
 def _askcue(subject: Subject) -> Iterator[Hit]:
@@ -238,9 +282,12 @@ def _askcue(subject: Subject) -> Iterator[Hit]:
         if not (subject.pack is Pack.CNF_RESEND and subject.release == "R5"):
             yield Hit(claimant, "@AskCUEPIReference", "AskCUEPIReference is required")
     elif len(reference) > 18 or ASKCUE.fullmatch(reference) is None:
-        yield Hit(claimant, "@AskCUEPIReference",
-                  f"AskCUEPIReference {mask(reference, 'AskCUEPIReference')} must be "
-                  "ASKCUEPI followed by 1-10 digits, or 1-10 digits")
+        yield Hit(
+            claimant,
+            "@AskCUEPIReference",
+            f"AskCUEPIReference {mask(reference, 'AskCUEPIReference')} must be "
+            "ASKCUEPI followed by 1-10 digits, or 1-10 digits",
+        )
 
 
 def _referral_source(subject: Subject) -> Iterator[Hit]:
@@ -254,12 +301,18 @@ def _referral_source(subject: Subject) -> Iterator[Hit]:
     if source is None:
         yield Hit(referral, "@ReferralSource", "ReferralSource is required")
     elif source == "R":
-        yield from required(referral, ("CMCName", "MOJCMCAuthorisationNumber"),
-                            "when ReferralSource is R (regulated CMC)")
+        yield from required(
+            referral,
+            ("CMCName", "MOJCMCAuthorisationNumber"),
+            "when ReferralSource is R (regulated CMC)",
+        )
         number = value(referral, "MOJCMCAuthorisationNumber")
         if number is not None and CMC_AUTHORISATION.fullmatch(number) is None:
-            yield Hit(referral, "@MOJCMCAuthorisationNumber",
-                      "MOJCMCAuthorisationNumber must be 1-7 digits")
+            yield Hit(
+                referral,
+                "@MOJCMCAuthorisationNumber",
+                "MOJCMCAuthorisationNumber must be 1-7 digits",
+            )
     elif source == "W":
         yield from required(referral, ("ReferralSourceWebsite",), "when ReferralSource is W")
     elif source == "O":
@@ -270,9 +323,12 @@ def _oic_reference(subject: Subject) -> Iterator[Hit]:
     details = subject.find(CLAIM_DETAILS)
     reference = value(details, "OICReferenceNumber")
     if details is not None and reference is not None and OIC.fullmatch(reference) is None:
-        yield Hit(details, "@OICReferenceNumber",
-                  f"OICReferenceNumber {mask(reference, 'OICReferenceNumber')} must be OIC- "
-                  "followed by 1-28 digits or hyphens")
+        yield Hit(
+            details,
+            "@OICReferenceNumber",
+            f"OICReferenceNumber {mask(reference, 'OICReferenceNumber')} must be OIC- "
+            "followed by 1-28 digits or hyphens",
+        )
 
 
 def _reference_unique(subject: Subject) -> Iterator[Hit]:
@@ -282,16 +338,22 @@ def _reference_unique(subject: Subject) -> Iterator[Hit]:
     company = subject.find(CR_COMPANY)
     reference = value(company, "ReferenceNumber")
     if company is not None and reference is not None and in_use(reference):
-        yield Hit(company, "@ReferenceNumber",
-                  f"ReferenceNumber {mask(reference, 'ReferenceNumber')} is already used by "
-                  "another open claim of your organisation")
+        yield Hit(
+            company,
+            "@ReferenceNumber",
+            f"ReferenceNumber {mask(reference, 'ReferenceNumber')} is already used by "
+            "another open claim of your organisation",
+        )
 
 
 def _statement_of_truth(subject: Subject) -> Iterator[Hit]:
     details = subject.find(CLAIM_DETAILS)
     if details is not None and stripped(details, "RetainedCopy") != "1":
-        yield Hit(details, "@RetainedCopy",
-                  "RetainedCopy must be 1: a signed statement of truth must be retained")
+        yield Hit(
+            details,
+            "@RetainedCopy",
+            "RetainedCopy must be 1: a signed statement of truth must be retained",
+        )
 
 
 RULES: tuple[Rule, ...] = (

@@ -38,8 +38,11 @@ DISEASE_FLAGS = ("Respiratory", "Deafness", "VibrationInjury", "Dermatitis", "Ot
 def _defendant_is_employer(subject: Subject, kind: str) -> Iterator[Hit]:
     defendant = subject.find(DEFENDANT)
     if defendant is not None and stripped(defendant, "DefendantStatus") != "B":
-        yield Hit(defendant, "@DefendantStatus",
-                  f"DefendantStatus must be B (the employer) for an {kind} claim")
+        yield Hit(
+            defendant,
+            "@DefendantStatus",
+            f"DefendantStatus must be B (the employer) for an {kind} claim",
+        )
 
 
 def _employers_liability(subject: Subject) -> Iterator[Hit]:
@@ -62,9 +65,12 @@ def _disease(subject: Subject) -> Iterator[Hit]:
         yield from required(claimant, PERIODS, "for a disease (ELD) claim")
     injury = subject.find(INJURY)
     if injury is not None and not any(is_yes(injury, flag) for flag in DISEASE_FLAGS):
-        yield Hit(injury, None,
-                  "an ELD claim needs at least one of Respiratory, Deafness, VibrationInjury, "
-                  "Dermatitis or Other set to 1")
+        yield Hit(
+            injury,
+            None,
+            "an ELD claim needs at least one of Respiratory, Deafness, VibrationInjury, "
+            "Dermatitis or Other set to 1",
+        )
     yield from _defendant_is_employer(subject, "ELD")
 
 
@@ -74,8 +80,9 @@ def _public_liability(subject: Subject) -> Iterator[Hit]:
     accident = subject.find(ACCIDENT)
     if accident is None:
         return
-    yield from required(accident, ("AccidentDate", "AccidentTime", "ClaimantLocation"),
-                        "for a PL claim")
+    yield from required(
+        accident, ("AccidentDate", "AccidentTime", "ClaimantLocation"), "for a PL claim"
+    )
     if stripped(accident, "ClaimantLocation") == "2":
         yield from required(accident, ("ClaimantLocationOther",), "when ClaimantLocation is 2")
 
@@ -86,12 +93,18 @@ def _notification_date(subject: Subject) -> Iterator[Hit]:
     if details is None or notified is None:
         return
     if notified > subject.ctx.sent_date:
-        yield Hit(details, "@NotificationDate",
-                  f"NotificationDate {notified} is after the sent date {subject.ctx.sent_date}")
+        yield Hit(
+            details,
+            "@NotificationDate",
+            f"NotificationDate {notified} is after the sent date {subject.ctx.sent_date}",
+        )
     accident = date_of(subject.find(ACCIDENT), "AccidentDate")
     if accident is not None and notified < accident:
-        yield Hit(details, "@NotificationDate",
-                  f"NotificationDate {notified} is before the accident date {accident}")
+        yield Hit(
+            details,
+            "@NotificationDate",
+            f"NotificationDate {notified} is before the accident date {accident}",
+        )
 
 
 def _disease_flags_ignored(subject: Subject) -> Iterator[Hit]:

@@ -53,13 +53,20 @@ def _disbursement_ids(subject: Subject) -> Iterator[Hit]:
             continue
         ident = raw.strip()
         if ident in seen:
-            yield Hit(row, "@DisbursementId",
-                      f"DisbursementId {mask(ident)} appears more than once")
+            yield Hit(
+                row, "@DisbursementId", f"DisbursementId {mask(ident)} appears more than once"
+            )
         seen.add(ident)
-        if (subject.pack is Pack.CPP_RESPONSE and requested is not None
-                and (not ident.isdigit() or int(ident) not in requested)):
-            yield Hit(row, "@DisbursementId",
-                      f"DisbursementId {mask(ident)} is not in the court proceedings request")
+        if (
+            subject.pack is Pack.CPP_RESPONSE
+            and requested is not None
+            and (not ident.isdigit() or int(ident) not in requested)
+        ):
+            yield Hit(
+                row,
+                "@DisbursementId",
+                f"DisbursementId {mask(ident)} is not in the court proceedings request",
+            )
 
 
 def _value_after_contribution(subject: Subject) -> Iterator[Hit]:
@@ -74,8 +81,11 @@ def _value_after_contribution(subject: Subject) -> Iterator[Hit]:
         else:
             expected, wrong = gross, stated != gross
         if wrong:
-            yield Hit(line, "@ValueClaimedAfterContrib",
-                      f"ValueClaimedAfterContrib {stated} should be {expected:.2f}")
+            yield Hit(
+                line,
+                "@ValueClaimedAfterContrib",
+                f"ValueClaimedAfterContrib {stated} should be {expected:.2f}",
+            )
 
 
 RULES: tuple[Rule, ...] = (

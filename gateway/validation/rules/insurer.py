@@ -23,15 +23,17 @@ def _decision_code(subject: Subject) -> Iterator[Hit]:
     liability = subject.find(LIABILITY)
     decision = value(liability, "LiabilityDecision")
     if liability is not None and decision is not None and decision not in DECISIONS:
-        yield Hit(liability, "@LiabilityDecision",
-                  f"LiabilityDecision {mask(decision)} is not A, AN or N")
+        yield Hit(
+            liability, "@LiabilityDecision", f"LiabilityDecision {mask(decision)} is not A, AN or N"
+        )
 
 
 def _reasons_for_denial(subject: Subject) -> Iterator[Hit]:
     liability = subject.find(LIABILITY)
     if liability is not None and value(liability, "LiabilityDecision") == "N":
-        yield from required(liability, ("UnadmittedLiabilityReasons",),
-                            "when LiabilityDecision is N (not admitted)")
+        yield from required(
+            liability, ("UnadmittedLiabilityReasons",), "when LiabilityDecision is N (not admitted)"
+        )
 
 
 def _other_capacity(subject: Subject) -> Iterator[Hit]:

@@ -66,8 +66,11 @@ def _requested_positive(subject: Subject) -> Iterator[Hit]:
     requested = requested_value(subject)
     if requested <= 0:
         losses = subject.find("ClaimantLosses")
-        yield Hit(subject.root if losses is None else losses, None,
-                  f"the requested interim value must be more than 0 (it is {requested:.2f})")
+        yield Hit(
+            subject.root if losses is None else losses,
+            None,
+            f"the requested interim value must be more than 0 (it is {requested:.2f})",
+        )
 
 
 def _answers_request(subject: Subject) -> Iterator[Hit]:
@@ -77,8 +80,9 @@ def _answers_request(subject: Subject) -> Iterator[Hit]:
     for line in loss_lines(subject):
         loss_type = value(line, "LossType")
         if loss_type is not None and loss_type not in requested:
-            yield Hit(line, "@LossType",
-                      f"loss type {mask(loss_type)} is not in the interim request")
+            yield Hit(
+                line, "@LossType", f"loss type {mask(loss_type)} is not in the interim request"
+            )
 
 
 def _not_all_zero(subject: Subject) -> Iterator[Hit]:
@@ -86,8 +90,11 @@ def _not_all_zero(subject: Subject) -> Iterator[Hit]:
     offers = [decimal_of(line, "GrossValueOffered") for line in lines]
     if all(offer is None or offer == 0 for offer in offers):
         replies = subject.find("DefendantReplies")
-        yield Hit(subject.root if replies is None else replies, None,
-                  "an all-zero offer must be sent with rejectInterimSettlementPack")
+        yield Hit(
+            subject.root if replies is None else replies,
+            None,
+            "an all-zero offer must be sent with rejectInterimSettlementPack",
+        )
 
 
 RULES: tuple[Rule, ...] = (

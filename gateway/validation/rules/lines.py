@@ -84,10 +84,14 @@ def medco_case(subject: Subject) -> Iterator[Hit]:
 def cru_reference(subject: Subject) -> Iterator[Hit]:
     """ISP-05: ``CRUReference`` needs ``@CRUReferenceNumber`` or ``@CRUComment``."""
     cru = subject.find("DefendantRepresentative/CRUReference")
-    if cru is not None and value(cru, "CRUReferenceNumber") is None \
-            and value(cru, "CRUComment") is None:
-        yield Hit(cru, "@CRUReferenceNumber",
-                  "CRUReference needs a CRUReferenceNumber or a CRUComment")
+    if (
+        cru is not None
+        and value(cru, "CRUReferenceNumber") is None
+        and value(cru, "CRUComment") is None
+    ):
+        yield Hit(
+            cru, "@CRUReferenceNumber", "CRUReference needs a CRUReferenceNumber or a CRUComment"
+        )
 
 
 def _loss_type_available(subject: Subject) -> Iterator[Hit]:
@@ -95,9 +99,12 @@ def _loss_type_available(subject: Subject) -> Iterator[Hit]:
     for line in loss_lines(subject):
         loss_type = value(line, "LossType")
         if loss_type is not None and loss_type.strip() not in allowed:
-            yield Hit(line, "@LossType",
-                      f"loss type {mask(loss_type)} is not available for "
-                      f"{subject.service.value} {subject.release} {subject.pack.value}")
+            yield Hit(
+                line,
+                "@LossType",
+                f"loss type {mask(loss_type)} is not available for "
+                f"{subject.service.value} {subject.release} {subject.pack.value}",
+            )
 
 
 RULES: tuple[Rule, ...] = (Rule("LOSS-01", _loss_type_available, LINE_PACKS),)

@@ -22,8 +22,9 @@ from gateway.validation.rules.lines import (
 AGREEMENT = "AgreementData/FinalAgreementDetails"
 AGREEMENT_DETAILS = "AgreementData/FinalAgreementDetails/AgreementDetails"
 
-_PACKS = frozenset({Pack.S2SP_REQUEST, Pack.S2SP_RESPONSE, Pack.S2SP_COUNTER_OFFER_CR,
-                    Pack.S2SP_COUNTER_OFFER_CM})
+_PACKS = frozenset(
+    {Pack.S2SP_REQUEST, Pack.S2SP_RESPONSE, Pack.S2SP_COUNTER_OFFER_CR, Pack.S2SP_COUNTER_OFFER_CM}
+)
 
 
 def every_line_agreed(subject: Subject, why: str) -> Iterator[Hit]:
@@ -46,8 +47,9 @@ def _settlement_decision(subject: Subject) -> Iterator[Hit]:
     elif decision == "R":
         details = subject.find(AGREEMENT_DETAILS)
         if details is not None:
-            yield from required(details, ("Comments",),
-                                "when SettlementPackDecision is R (repudiation)")
+            yield from required(
+                details, ("Comments",), "when SettlementPackDecision is R (repudiation)"
+            )
 
 
 def _counter_offer_decision(subject: Subject) -> Iterator[Hit]:

@@ -16,8 +16,11 @@ from gateway.validation.rules.base import Hit, Rule, Subject, is_yes, required, 
 from gateway.validation.rules.lines import LINE_PACKS, TARIFF_LOSS_TYPE, loss_lines
 
 TARIFF_ATTRIBUTES = (
-    "TariffType", "SelectDurationOfTheInjury", "ExcepCircumstancesUplift",
-    "ExcepCircumstancesUpliftPerc", "ExcepCircumstancesUpliftNote",
+    "TariffType",
+    "SelectDurationOfTheInjury",
+    "ExcepCircumstancesUplift",
+    "ExcepCircumstancesUpliftPerc",
+    "ExcepCircumstancesUpliftNote",
 )
 DURATIONS = frozenset({"1", "2", "3", "4", "5", "6", "7"})
 TARIFF_FROM = date(2021, 5, 31)
@@ -33,24 +36,30 @@ def _tariff_lines_only(subject: Subject) -> Iterator[Hit]:
                 if line.get(name) is not None:
                     yield Hit(line, f"@{name}", f"{name} is allowed on loss type 16 lines only")
             continue
-        yield from required(line, ("TariffType", "SelectDurationOfTheInjury"),
-                            "on a loss type 16 (tariff) line")
+        yield from required(
+            line, ("TariffType", "SelectDurationOfTheInjury"), "on a loss type 16 (tariff) line"
+        )
         duration = value(line, "SelectDurationOfTheInjury")
         if duration is not None and duration not in DURATIONS:
-            yield Hit(line, "@SelectDurationOfTheInjury",
-                      f"SelectDurationOfTheInjury must be 1-7 on a tariff line, not "
-                      f"{mask(duration)}")
+            yield Hit(
+                line,
+                "@SelectDurationOfTheInjury",
+                f"SelectDurationOfTheInjury must be 1-7 on a tariff line, not {mask(duration)}",
+            )
 
 
 def _uplift_percentage(subject: Subject) -> Iterator[Hit]:
     for line in loss_lines(subject):
         if is_yes(line, "ExcepCircumstancesUplift"):
-            yield from required(line, ("ExcepCircumstancesUpliftPerc",),
-                                "when ExcepCircumstancesUplift is 1")
+            yield from required(
+                line, ("ExcepCircumstancesUpliftPerc",), "when ExcepCircumstancesUplift is 1"
+            )
         elif line.get("ExcepCircumstancesUpliftPerc") is not None:
-            yield Hit(line, "@ExcepCircumstancesUpliftPerc",
-                      "ExcepCircumstancesUpliftPerc is allowed only when "
-                      "ExcepCircumstancesUplift is 1")
+            yield Hit(
+                line,
+                "@ExcepCircumstancesUpliftPerc",
+                "ExcepCircumstancesUpliftPerc is allowed only when ExcepCircumstancesUplift is 1",
+            )
 
 
 def _tariff_accident_date(subject: Subject) -> Iterator[Hit]:
@@ -59,9 +68,12 @@ def _tariff_accident_date(subject: Subject) -> Iterator[Hit]:
         return
     for line in loss_lines(subject):
         if value(line, "LossType") == TARIFF_LOSS_TYPE:
-            yield Hit(line, "@LossType",
-                      f"loss type 16 (tariff damages) is only for accidents on or after "
-                      f"{TARIFF_FROM.isoformat()}; the accident date is {accident}")
+            yield Hit(
+                line,
+                "@LossType",
+                f"loss type 16 (tariff damages) is only for accidents on or after "
+                f"{TARIFF_FROM.isoformat()}; the accident date is {accident}",
+            )
 
 
 RULES: tuple[Rule, ...] = (
