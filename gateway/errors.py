@@ -36,7 +36,8 @@ catalogue key (operations.md section 6), anything else with ``Error``/``INTERNAL
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -118,11 +119,21 @@ MESSAGES: Mapping[str, str] = {
 }
 
 
+#: A field path of a typed request, as refusals name them: ``claim_data.application_id``.
+_FIELD_PATH = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?:\.[a-z][a-z0-9_]*)*\b")
+
+
 class Refusal(GatewayError):
     """A business, validation, authentication or authorisation refusal: ``Failure`` on the wire.
 
-    ``key`` is the catalogue key, ``specifics`` what follows it in ``details``; ``context`` holds
-    structured facts (phase, operation, element path ...) for the journal and for tests.
+    ``key`` is the catalogue key, ``specifics`` what follows it in ``details``. ``field`` names
+    the request field at fault by its path in the operation's typed request
+    (``claim_data.application_id``); a front end renders it in its own names (``details``'s
+    ``label``: the SOAP layer writes ``claimData/applicationId``). ``claim`` is the claim's
+    current ``ClaimInfo`` where the refusal tells the caller where the claim stands (a stale
+    GUID, a phase that does not allow the operation); the answer carries it where the
+    operation's result declares it. ``context`` holds further structured facts (phase,
+    operation, element path ...) for the journal and for tests.
     """
 
     key: ClassVar[str] = "INPUT_INVALID"
@@ -133,18 +144,30 @@ class Refusal(GatewayError):
         *,
         message: str | None = None,
         key: str | None = None,
+        field: str | None = None,
+        claim: object | None = None,
         **context: Any,
     ) -> None:
         if key is not None:
             self.key = key  # type: ignore[misc]
         self.specifics = specifics
         self.message = message or MESSAGES.get(self.key, self.key)
+        self.field = field
+        self.claim = claim
         self.context: dict[str, Any] = context
         super().__init__(f"{self.key}: {specifics}" if specifics else self.key)
 
-    @property
-    def details(self) -> str:
-        return f"{self.key}: {self.specifics}" if self.specifics else self.key
+    def rendered(self, label: Callable[[str], str] | None = None) -> str:
+        """``specifics`` with the request fields it names (``field`` and any other field path
+        in it) named by ``label``, a front end's name for a path."""
+        if self.field is None or label is None:
+            return self.specifics
+        return _FIELD_PATH.sub(lambda match: label(match.group(0)), self.specifics)
+
+    def details(self, label: Callable[[str], str] | None = None) -> str:
+        """What the answer's ``details`` says: the key, then the specifics."""
+        specifics = self.rendered(label)
+        return f"{self.key}: {specifics}" if specifics else self.key
 
 
 class AuthRefusal(Refusal):

@@ -1,9 +1,12 @@
 """The processing path of every A2A request, after the envelope: one unit of work per request.
 
-authenticate -> service access (profile) -> handler -> journal -> commit. A refusal rolls the
-handler's work back and leaves only its journal entry (and the refusal's own bookkeeping, such
-as a counted failed login). Anything unexpected becomes ``Error`` with an incident id; its
-traceback goes to the log, never to the caller.
+authenticate -> service access (profile) -> handler -> journal -> commit. A handler takes a
+``Call`` of its operation's typed request (``gateway.service.messages``) and returns its typed
+result; the service hands the ``Outcome`` (``Done``, ``Refused`` or ``Failed``) to the front
+end's one translator, which writes the answer. A refusal rolls the handler's work back and
+leaves only its journal entry (and the refusal's own bookkeeping, such as a counted failed
+login), written here and nowhere else. Anything unexpected becomes ``Failed`` with an incident
+id; its traceback goes to the log, never to the caller. Nothing here knows SOAP.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from gateway.config import Settings
 from gateway.domain.profiles import has_claims_profile
@@ -28,6 +31,7 @@ from gateway.errors import (
     ProfileNotAllowed,
     Refusal,
 )
+from gateway.service import messages
 from gateway.service.auth import Authenticator, Caller
 from gateway.service.clock import Clock
 from gateway.service.unit_of_work import Database, UnitOfWork
@@ -69,13 +73,17 @@ class JournalFacts:
         self.pack_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+Request = TypeVar("Request")
+Value = TypeVar("Value")
+
+
 @dataclass
-class Call:
-    """One operation call as a handler sees it."""
+class Call(Generic[Request]):
+    """One operation call as a handler sees it: its typed request and what it may use."""
 
     operation: str
     service: Service
-    fields: Mapping[str, Any]
+    request: Request
     uow: UnitOfWork
     now: datetime
     settings: Settings
@@ -85,32 +93,33 @@ class Call:
     env: Any = None  # gateway.service.claims.workflow.ClaimsEnvironment (schemas, calendar)
     prepared: Any = None  # what the operation's ``prepare`` step returned
 
-    def require(self, name: str) -> Any:
-        value = self.fields.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            raise InputMissing(name, field=name)
-        return value
-
-    def require_flag(self, name: str) -> bool:
-        """A required ``xs:boolean`` (the codec has already read ``true|false|1|0``)."""
-        value = self.fields.get(name)
-        if not isinstance(value, bool):
-            raise InputInvalid(f"{name} must be true or false", field=name)
-        return value
-
-    def optional(self, name: str, default: Any = None) -> Any:
-        value = self.fields.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return default
-        return value
-
     @property
     def who(self) -> Caller:
         assert self.caller is not None, "handler of an authenticated operation"
         return self.caller
 
 
-Handler = Callable[[Call], dict[str, Any]]
+def required(value: Value | None, field: str) -> Value:
+    """``value``, which the operation needs: ``INPUT_MISSING`` if absent or blank. ``field`` is
+    its path in the typed request (``claim_data.application_id``)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InputMissing(field, field=field)
+    return value
+
+
+def required_flag(value: bool | None, field: str) -> bool:
+    """A required ``xs:boolean`` (the codec has already read ``true|false|1|0``)."""
+    if not isinstance(value, bool):
+        raise InputInvalid(f"{field} must be true or false", field=field)
+    return value
+
+
+def given(value: str | None) -> str | None:
+    """An optional text field: None when absent or blank."""
+    return value if value is not None and value.strip() else None
+
+
+Handler = Callable[[Call[Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,46 @@ class OperationSpec:
     #: Work a writing operation does before it starts writing (before the SQLite writer lock),
     #: reading only: judging a pack. Its result is ``Call.prepared``; a refusal ends the request
     #: there. The handler must re-check under the lock whatever another writer could change.
-    prepare: Callable[[Call], Any] | None = None
+    prepare: Callable[[Call[Any]], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """An operation's request as a front end read it: the typed message (a class of
+    ``gateway.service.messages``) and, beside it, the credentials the gateway checks."""
+
+    request: Any
+    access_token: str | None = None
+    user_auth: messages.UserAuth | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    """The operation was carried out: ``result`` is its result message."""
+
+    result: Any
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The operation was refused; nothing but the journal entry (and the refusal's own
+    bookkeeping) was written."""
+
+    refusal: Refusal
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Something unexpected: the caller gets ``INTERNAL_ERROR`` and the incident id."""
+
+    incident: str
+
+
+Outcome = Done | Refused | Failed
+
+
+def _plain(path: str) -> str:
+    return path
 
 
 @dataclass(frozen=True)
@@ -134,14 +182,12 @@ class ServiceRequest:
     service: Service
     era: str  # token | legacy
     operation: str
-    decode: Callable[[], Mapping[str, Any]]  # the operation's fields; may raise InputInvalid
+    decode: Callable[[], Decoded]  # the typed request; may raise InputInvalid
     correlation_id: str
     source_ip: str | None
     raw: bytes
-
-
-def ok(message: str = "Done", **extra: Any) -> dict[str, Any]:
-    return {"code": "Ok", "message": message, "details": "", "trace": "", **extra}
+    #: How the front end names a request field (``claim_data.application_id``) to its caller.
+    label: Callable[[str], str] = _plain
 
 
 class GatewayService:
@@ -161,7 +207,9 @@ class GatewayService:
         self.clock = clock
         self.operations = operations
 
-    def handle(self, req: ServiceRequest, encode: Callable[[dict[str, Any]], bytes]) -> bytes:
+    def handle(self, req: ServiceRequest, answer: Callable[[Outcome], bytes]) -> bytes:
+        """Run ``req`` and journal it; ``answer`` turns its outcome into the response body
+        (the front end's one translator: ``gateway.soap.answers`` for SOAP)."""
         started = time.perf_counter()
         now = self.clock.now()
         facts = JournalFacts()
@@ -172,37 +220,19 @@ class GatewayService:
         reads_first = req.era == "token" and req.operation not in AUTH_OPERATIONS
         try:
             with self.database.unit_of_work(reads_first=reads_first) as uow:
-                call = Call(
-                    req.operation,
-                    req.service,
-                    {},
-                    uow,
-                    now,
-                    self.settings,
-                    self.auth,
-                    facts=facts,
-                    env=self.env,
-                )
-                result = self._run(call, req)
-                body = encode(result)
+                result = self._run(req, uow, now, facts)
+                body = answer(Done(result))
                 uow.start_writing()
                 self._journal(uow, req, facts, "Ok", None, None, started, len(body), now)
                 uow.commit()
                 return body
         except Refusal as refusal:
-            body = encode(self._failure(refusal))
+            body = answer(Refused(refusal))
             self._journal_alone(req, facts, "Failure", refusal, started, len(body), now)
             return body
         except Exception:
             log.exception("incident %s in %s", req.correlation_id, req.operation)
-            body = encode(
-                {
-                    "code": "Error",
-                    "message": "An unexpected error occurred",
-                    "details": "INTERNAL_ERROR",
-                    "trace": req.correlation_id,
-                }
-            )
+            body = answer(Failed(req.correlation_id))
             self._journal_alone(req, facts, "Error", None, started, len(body), now)
             return body
 
@@ -220,21 +250,32 @@ class GatewayService:
             log.exception("could not journal fault %s", req.correlation_id)
 
     # -------------------------------------------------------------------------------- internals
-    def _run(self, call: Call, req: ServiceRequest) -> dict[str, Any]:
-        call.fields = req.decode()
+    def _run(self, req: ServiceRequest, uow: UnitOfWork, now: datetime, facts: JournalFacts) -> Any:
+        decoded = req.decode()
+        call: Call[Any] = Call(
+            req.operation,
+            req.service,
+            decoded.request,
+            uow,
+            now,
+            self.settings,
+            self.auth,
+            facts=facts,
+            env=self.env,
+        )
         if req.operation not in AUTH_OPERATIONS:
-            call.caller = self._authenticate(call, req)
-            facts = call.facts
-            facts.user_id, facts.as_user_id = call.caller.user_id, call.caller.as_user_id
-            facts.client_id, facts.family_id = call.caller.client_id, call.caller.family_id
+            call.caller = self._authenticate(call, req, decoded)
+            caller = call.caller
+            facts.user_id, facts.as_user_id = caller.user_id, caller.as_user_id
+            facts.client_id, facts.family_id = caller.client_id, caller.family_id
             if req.operation not in NO_CLAIMS_PROFILE and not has_claims_profile(
-                call.caller.profiles, call.caller.side, req.service
+                caller.profiles, caller.side, req.service
             ):
                 raise ProfileNotAllowed(f"no claims profile for {req.service.process_name}")
         else:
-            call.facts.user_id = str(call.fields.get("userID") or "") or None
-            call.facts.as_user_id = str(call.fields.get("userAsID") or "") or None
-            call.facts.client_id = str(call.fields.get("clientID") or "") or None
+            facts.user_id = getattr(decoded.request, "user_id", None) or None
+            facts.as_user_id = getattr(decoded.request, "user_as_id", None) or None
+            facts.client_id = getattr(decoded.request, "client_id", None) or None
         spec = self.operations.get(req.operation)
         if spec is None:
             raise OperationNotAvailable(req.operation, operation=req.operation)
@@ -246,33 +287,18 @@ class GatewayService:
             call.uow.start_writing()  # the handler's reads and writes are one transaction
         return spec.handler(call)
 
-    def _authenticate(self, call: Call, req: ServiceRequest) -> Caller:
+    def _authenticate(self, call: Call[Any], req: ServiceRequest, decoded: Decoded) -> Caller:
         if req.era == "legacy":
-            auth = call.fields.get("userAuth") or {}
-            if not isinstance(auth, Mapping) or not auth.get("username"):
-                raise InputMissing("userAuth", field="userAuth")
-            call.facts.user_id = str(auth.get("username"))
+            auth = decoded.user_auth
+            if auth is None or not auth.username:
+                raise InputMissing("user_auth", field="user_auth")
+            call.facts.user_id = auth.username
             return self.auth.authenticate_legacy(
-                call.uow,
-                str(auth.get("username") or ""),
-                str(auth.get("asUser") or ""),
-                str(auth.get("password") or ""),
-                call.now,
+                call.uow, auth.username, auth.as_user or "", auth.password or "", call.now
             )
-        token = call.fields.get("accessToken")
-        if not token:
+        if not decoded.access_token:
             raise AuthRefusal("accessToken missing", key="AUTH_TOKEN_INVALID")
-        return self.auth.authenticate_token(call.uow, str(token), call.now)
-
-    def _failure(self, refusal: Refusal) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "code": "Failure",
-            "message": refusal.message,
-            "details": refusal.details,
-            "trace": "",
-        }
-        result.update(refusal.context.get("response_extra", {}))
-        return result
+        return self.auth.authenticate_token(call.uow, decoded.access_token, call.now)
 
     def _journal_alone(
         self,
@@ -293,7 +319,7 @@ class GatewayService:
                 facts,
                 outcome,
                 refusal.key if refusal else ("INTERNAL_ERROR" if outcome == "Error" else None),
-                refusal.specifics if refusal else None,
+                refusal.rendered(req.label) if refusal else None,
                 started,
                 response_bytes,
                 now,

@@ -119,10 +119,10 @@ class TimeoutWorker:
             if not timers:
                 return 0, SweepReport()
             calendar = calendar_from_store(uow)
-            call = Call(
+            call: Call[None] = Call(
                 ENDPOINT,
                 Service.RTA,
-                {},
+                None,
                 uow,
                 now,
                 self.components.settings,
@@ -136,7 +136,7 @@ class TimeoutWorker:
 
     def _claim(
         self,
-        call: Call,
+        call: Call[None],
         claim_id: int,
         timers: Sequence[ClaimTimer],
         calendar: BusinessCalendar,
@@ -179,7 +179,7 @@ class TimeoutWorker:
 
     # ------------------------------------------------------------------------------ effects
     def _time_out(
-        self, call: Call, claim: Claim, transition: Transition, calendar: BusinessCalendar
+        self, call: Call[None], claim: Claim, transition: Transition, calendar: BusinessCalendar
     ) -> None:
         service = Service(claim.service)
         rule = claim.deadline_rule or ""
@@ -201,7 +201,7 @@ class TimeoutWorker:
             )
             self._journal(call, claim, facts, "TIMEOUT", f"{rule} {step}: time limit reached")
 
-    def _warn(self, call: Call, claim: Claim, timer: ClaimTimer) -> None:
+    def _warn(self, call: Call[None], claim: Claim, timer: ClaimTimer) -> None:
         side = _side_to_act(claim)
         if side is None:
             return
@@ -219,7 +219,7 @@ class TimeoutWorker:
                 call, claim, facts, "WARNING", f"{timer.rule} {step}: {timer.days_left} days left"
             )
 
-    def _limit(self, call: Call, claim: Claim, timer: ClaimTimer) -> None:
+    def _limit(self, call: Call[None], claim: Claim, timer: ClaimTimer) -> None:
         rule = DEADLINES[timer.rule]
         sides = frozenset({Side.COMP}) if rule.id == "D1" else notices.BOTH_SIDES
         notice = notices.time_limit_reached(claim.application_id, rule.step, sides)
@@ -232,7 +232,7 @@ class TimeoutWorker:
             )
 
     @contextmanager
-    def _as_system(self, call: Call, claim: Claim) -> Iterator[JournalFacts]:
+    def _as_system(self, call: Call[None], claim: Claim) -> Iterator[JournalFacts]:
         call.service = Service(claim.service)
         call.facts = JournalFacts(
             application_id=claim.application_id,
@@ -244,7 +244,7 @@ class TimeoutWorker:
         yield call.facts
 
     def _journal(
-        self, call: Call, claim: Claim, facts: JournalFacts, operation: str, detail: str
+        self, call: Call[None], claim: Claim, facts: JournalFacts, operation: str, detail: str
     ) -> None:
         """A journal row by ``SYSTEM`` (no request: the stored message has an empty body)."""
         correlation_id = str(uuid.uuid4())

@@ -20,8 +20,9 @@ from sqlalchemy import text
 
 from gateway.config import Settings
 from gateway.errors import EnvelopeError, EnvelopeTooLarge
-from gateway.service.gateway import GatewayService, ServiceRequest
-from gateway.soap.codec import decode_request, encode_envelope, fault_envelope
+from gateway.service.gateway import Decoded, GatewayService, ServiceRequest
+from gateway.soap.answers import answer, fault
+from gateway.soap.codec import Binding, decode_request
 from gateway.soap.contract import Contract, load_contract
 from gateway.soap.envelope import open_envelope
 from gateway.soap.namespaces import ENDPOINTS, Endpoint
@@ -40,6 +41,7 @@ class SoapApplication:
         self.settings = settings
         self.service = service
         self.contracts: dict[str, Contract] = {}
+        self.bindings: dict[str, Binding] = {}
         self.wsdl: dict[str, bytes] = {}
         for endpoint in ENDPOINTS:
             if endpoint.era == "legacy" and not settings.legacy_endpoints:
@@ -47,6 +49,7 @@ class SoapApplication:
             contract = load_contract(settings.wsdl_dir, endpoint)
             key = endpoint.path.lower()
             self.contracts[key] = contract
+            self.bindings[key] = Binding(contract)
             location = settings.base_url + endpoint.path
             served = _ADDRESS.sub(rf"\g<1>{location}\g<2>", contract.wsdl_text, count=1)
             self.wsdl[key] = served.encode("utf-8")
@@ -60,7 +63,7 @@ class SoapApplication:
             return self._health(start_response)
         if key in self.contracts:
             if method == "POST":
-                return self._soap(environ, start_response, self.contracts[key])
+                return self._soap(environ, start_response, self.bindings[key])
             if method == "GET" and _asks_wsdl(environ.get("QUERY_STRING", "")):
                 return _reply(start_response, "200 OK", XML, self.wsdl[key])
             return _reply(
@@ -78,10 +81,11 @@ class SoapApplication:
 
     # ------------------------------------------------------------------------------------- SOAP
     def _soap(
-        self, environ: dict[str, Any], start_response: StartResponse, contract: Contract
+        self, environ: dict[str, Any], start_response: StartResponse, binding: Binding
     ) -> Iterable[bytes]:
         started = time.perf_counter()
         correlation_id = str(uuid.uuid4())
+        contract = binding.contract
         endpoint = contract.endpoint
         source_ip = environ.get("REMOTE_ADDR")
         raw = b""
@@ -90,13 +94,13 @@ class SoapApplication:
             raw = _read_body(environ, self.settings.max_message_bytes)
             operation, wrapper = open_envelope(raw, contract)
         except EnvelopeError as exc:
-            body = fault_envelope(exc.fault_code, exc.reason)
+            body = fault(exc)
             req = ServiceRequest(
                 endpoint.path,
                 endpoint.service,
                 endpoint.era,
                 operation,
-                lambda: {},
+                lambda: Decoded(None),
                 correlation_id,
                 source_ip,
                 raw,
@@ -104,8 +108,8 @@ class SoapApplication:
             self.service.journal_fault(req, exc.fault_code, exc.reason, started, len(body))
             return _reply(start_response, "500 Internal Server Error", XML, body)
 
-        def decode(w: Any = wrapper, op: str = operation) -> dict[str, Any]:
-            return decode_request(contract, op, w)
+        def decode() -> Decoded:
+            return decode_request(binding, operation, wrapper)
 
         req = ServiceRequest(
             endpoint.path,
@@ -116,8 +120,9 @@ class SoapApplication:
             correlation_id,
             source_ip,
             raw,
+            binding.label,
         )
-        body = self.service.handle(req, lambda result: encode_envelope(contract, operation, result))
+        body = self.service.handle(req, lambda outcome: answer(binding, operation, outcome))
         return _reply(start_response, "200 OK", XML, body)
 
     # ------------------------------------------------------------------------------ documents

@@ -1,74 +1,142 @@
-"""Reading operation requests into plain values and writing results, as the contract declares.
+"""Reading operation requests into their typed messages and writing results, as the contract
+declares: the one place where wire names meet ``gateway.service.messages``.
 
 Input is lenient where the spec says so (children qualified or not, booleans ``true|false|1|0``);
-output is exact: unqualified children, the declared order, nothing undeclared.
+output is exact: unqualified children, the declared order, nothing undeclared (a field the
+message class has but this endpoint's WSDL does not declare, such as ``details`` on the legacy
+endpoints, is not written).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from lxml import etree
 
-from gateway.errors import InputInvalid
+from gateway.errors import InputInvalid, StartupError
+from gateway.service import messages
+from gateway.service.gateway import Decoded
 from gateway.soap.contract import Contract, Element
 from gateway.soap.namespaces import SOAP11_ENV, XSI
+from gateway.soap.naming import CREDENTIAL_FIELDS, class_name, field_name
 
 _NIL = f"{{{XSI}}}nil"
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
-def decode_request(contract: Contract, operation: str, wrapper: etree._Element) -> dict[str, Any]:
-    return _decode_fields(contract, contract.operations[operation].request, wrapper, operation)
+@dataclass(frozen=True)
+class Slot:
+    """One declared element of a contract type and the message field it fills."""
+
+    element: Element
+    attribute: str
+    content: str | None  # the contract type of complex content; None for a simple value
+
+
+class Binding:
+    """A contract's types bound to the message classes: built once per endpoint at start-up,
+    failing the start if the WSDL and ``gateway.service.messages`` have drifted apart."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.slots: dict[str, tuple[Slot, ...]] = {}
+        self.by_wire: dict[str, dict[str, Slot]] = {}
+        self.classes: dict[str, type] = {}
+        #: Python field name -> wire name, to name fields in refusals as the caller sent them.
+        self.labels: dict[str, str] = {}
+        for type_name, fields in contract.types.items():
+            cls = getattr(messages, class_name(type_name), None)
+            if cls is None:
+                continue  # a response wrapper: the codec writes it itself
+            self.classes[type_name] = cls
+            slots = []
+            for element in fields:
+                attribute = field_name(element.name)
+                if attribute not in cls.__dataclass_fields__ and element.name not in (
+                    CREDENTIAL_FIELDS
+                ):
+                    raise StartupError(
+                        f"{class_name(type_name)} has no field {attribute} "
+                        "(run tools/gen_messages.py)"
+                    )
+                content = (
+                    None
+                    if element.is_simple or element.type not in contract.types
+                    else element.type
+                )
+                slots.append(Slot(element, attribute, content))
+                self.labels.setdefault(attribute, element.name)
+            self.slots[type_name] = tuple(slots)
+            self.by_wire[type_name] = {s.element.name: s for s in slots}
+        for name in contract.operations:
+            if name not in self.classes:
+                raise StartupError(f"no message class for {name} (run tools/gen_messages.py)")
+
+    def label(self, path: str) -> str:
+        """``claim_data.application_id`` -> ``claimData/applicationId``."""
+        return "/".join(self.labels.get(part, part) for part in path.split("."))
+
+
+# -------------------------------------------------------------------------------------- input
+def decode_request(binding: Binding, operation: str, wrapper: etree._Element) -> Decoded:
+    values = _decode_fields(binding, operation, wrapper, operation)
+    token = values.pop("access_token", None)
+    user_auth = values.pop("user_auth", None)
+    return Decoded(binding.classes[operation](**values), token, user_auth)
 
 
 def _decode_fields(
-    contract: Contract, fields: Sequence[Element], node: etree._Element, path: str
+    binding: Binding, type_name: str, node: etree._Element, path: str
 ) -> dict[str, Any]:
-    by_name = {f.name: f for f in fields}
+    by_wire = binding.by_wire[type_name]
+    namespace = binding.contract.endpoint.namespace
     out: dict[str, Any] = {}
     for child in node:
         if not isinstance(child.tag, str):
             continue  # comments
         qname = etree.QName(child)
-        if qname.namespace not in (None, contract.endpoint.namespace):
+        if qname.namespace not in (None, namespace):
             raise InputInvalid(
                 f"{path}/{qname.localname}: element in unexpected namespace", field=qname.localname
             )
-        spec = by_name.get(qname.localname)
-        if spec is None:
+        slot = by_wire.get(qname.localname)
+        if slot is None:
             raise InputInvalid(
                 f"{path}/{qname.localname}: unexpected element", field=qname.localname
             )
-        value = _decode_value(contract, spec, child, f"{path}/{spec.name}")
-        if spec.many:
-            out.setdefault(spec.name, []).append(value)
-        elif spec.name in out:
-            raise InputInvalid(f"{path}/{spec.name}: element repeated", field=spec.name)
+        name = slot.element.name
+        value = _decode_value(binding, slot, child, f"{path}/{name}")
+        if slot.element.many:
+            out.setdefault(slot.attribute, []).append(value)
+        elif slot.attribute in out:
+            raise InputInvalid(f"{path}/{name}: element repeated", field=name)
         else:
-            out[spec.name] = value
+            out[slot.attribute] = value
     return out
 
 
-def _decode_value(contract: Contract, spec: Element, node: etree._Element, path: str) -> Any:
+def _decode_value(binding: Binding, slot: Slot, node: etree._Element, path: str) -> Any:
     if node.get(_NIL) in ("true", "1"):
         return None
-    if not spec.is_simple and spec.type in contract.types:
-        return _decode_fields(contract, contract.types[spec.type], node, path)
+    spec = slot.element
+    if slot.content is not None:
+        fields = _decode_fields(binding, slot.content, node, path)
+        return binding.classes[slot.content](**fields)
     if any(isinstance(c.tag, str) for c in node):
         raise InputInvalid(f"{path}: a simple value was expected, not elements", field=spec.name)
     text = node.text or ""
     if spec.type == "xs:string":
         return text
     stripped = text.strip()
-    if spec.type in contract.enums:
+    enums = binding.contract.enums
+    if spec.type in enums:
         if not stripped:
             return None
-        if stripped not in contract.enums[spec.type]:
+        if stripped not in enums[spec.type]:
             raise InputInvalid(
                 f"{path}: '{stripped[:20]}' is not a valid {spec.type}", field=spec.name
             )
@@ -98,8 +166,12 @@ def _convert(xs_type: str, text: str) -> Any:
 
 
 # ------------------------------------------------------------------------------------- output
-def encode_envelope(contract: Contract, operation: str, result: Mapping[str, Any]) -> bytes:
+def encode_envelope(binding: Binding, operation: str, result: Any) -> bytes:
+    """The response envelope of ``operation`` carrying ``result`` (its result message)."""
+    contract = binding.contract
     op = contract.operations[operation]
+    if type(result) is not binding.classes.get(op.result.type):
+        raise TypeError(f"{operation} answers {op.result.type}, not {type(result).__name__}")
     envelope = etree.Element(f"{{{SOAP11_ENV}}}Envelope", nsmap={"soap": SOAP11_ENV})
     body = etree.SubElement(envelope, f"{{{SOAP11_ENV}}}Body")
     wrapper = etree.SubElement(
@@ -108,27 +180,21 @@ def encode_envelope(contract: Contract, operation: str, result: Mapping[str, Any
         nsmap={"ns2": contract.endpoint.namespace},
     )
     child = etree.SubElement(wrapper, op.result.name)
-    _encode_fields(contract, op.result.type, result, child)
+    _encode_fields(binding, op.result.type, result, child)
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
 
 
-def _encode_fields(
-    contract: Contract, type_name: str, values: Mapping[str, Any], node: etree._Element
-) -> None:
-    # Legacy responses have no ``details``: the one field a result may carry undeclared.
-    if not values.keys() <= contract.declared[type_name]:
-        extra = set(values) - contract.declared[type_name] - {"details"}
-        if extra:
-            raise ValueError(f"{type_name} does not declare {sorted(extra)}")
+def _encode_fields(binding: Binding, type_name: str, message: Any, node: etree._Element) -> None:
     sub = etree.SubElement
-    for name, many, content in contract.writing[type_name]:
-        value = values.get(name)
+    for slot in binding.slots[type_name]:
+        value = getattr(message, slot.attribute, None)
         if value is None:
             continue
-        for item in value if many else (value,):
+        name = slot.element.name
+        for item in value if slot.element.many else (value,):
             child = sub(node, name)
-            if content is not None:
-                _encode_fields(contract, content, item, child)
+            if slot.content is not None:
+                _encode_fields(binding, slot.content, item, child)
             else:
                 child.text = item if type(item) is str else _text(item)
 

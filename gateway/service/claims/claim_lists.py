@@ -4,7 +4,7 @@ of operations.md 2.2."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ from gateway.domain.deadlines import london_midnight
 from gateway.domain.profiles import role_in
 from gateway.domain.services import Service, Side
 from gateway.errors import InputInvalid
+from gateway.service import messages
 from gateway.service.claims import workflow as wf
 from gateway.service.claims.visibility import CENTRAL_POINT, PRE_ACCEPTANCE
 from gateway.service.clock import as_utc
@@ -27,7 +28,7 @@ CLAIM_TYPES = frozenset({"EL", "ELD", "PL"})
 NO_BRANCH = "-"  # branch ids are three digits: matches no claim
 
 
-def scope(call: Call) -> q.Scope:
+def scope(call: Call[Any]) -> q.Scope:
     """The caller's visibility (security.md 3.3; the SQL twin of ``visibility.can_see``)."""
     who = call.who
     if who.side is Side.CR:
@@ -44,7 +45,7 @@ def scope(call: Call) -> q.Scope:
 
 
 # -------------------------------------------------------------------------------- worklist
-def worklist(call: Call) -> tuple[Sequence[q.ListRow], bool]:
+def worklist(call: Call[Any]) -> tuple[Sequence[q.ListRow], bool]:
     """The asUser's worklist (at most ``WORKLIST_MAX``) and whether it was truncated."""
     side = call.who.side
     phases = frozenset(p.id for p in wf.lifecycle(call.service).phases if p.worklist is side)
@@ -55,26 +56,12 @@ def worklist(call: Call) -> tuple[Sequence[q.ListRow], bool]:
 
 
 # ---------------------------------------------------------------------------------- search
-def _text(criteria: Mapping[str, Any], name: str) -> str | None:
-    value = criteria.get(name)
-    if value is None or not str(value).strip():
-        return None
-    return str(value).strip()
+def _text(value: str | None) -> str | None:
+    return value.strip() if value is not None and value.strip() else None
 
 
-def _day(criteria: Mapping[str, Any], name: str) -> date | None:
-    value = criteria.get(name)
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    raise InputInvalid(f"searchClaimCriteria/{name}: not a dateTime", field=name)
-
-
-def _days(criteria: Mapping[str, Any], prefix: str) -> tuple[date | None, date | None]:
-    return _day(criteria, f"{prefix}From"), _day(criteria, f"{prefix}To")
+def _days(low: datetime | None, high: datetime | None) -> tuple[date | None, date | None]:
+    return (low.date() if low else None), (high.date() if high else None)
 
 
 def _instants(days: tuple[date | None, date | None]) -> tuple[datetime | None, datetime | None]:
@@ -87,7 +74,7 @@ def _instants(days: tuple[date | None, date | None]) -> tuple[datetime | None, d
     )
 
 
-def _branch(call: Call, path: str | None) -> str | None:
+def _branch(call: Call[Any], path: str | None) -> str | None:
     if path is None or call.who.side is Side.CR:
         return None
     parts = [p for p in path.split("/") if p]
@@ -96,28 +83,28 @@ def _branch(call: Call, path: str | None) -> str | None:
     return parts[-1] if parts else None
 
 
-def criteria(call: Call, raw: Mapping[str, Any] | None) -> q.SearchCriteria:
+def criteria(call: Call[Any], given: messages.SearchClaimCriteria | None) -> q.SearchCriteria:
     """``searchClaimCriteria`` as a store query; no criterion = updated in the last 30 days."""
-    c = raw or {}
-    app_id = _text(c, "applicationId")
-    sort_field = _text(c, "sortField") or "UpdateDate"
-    claim_type = _text(c, "claimType") if call.service is Service.ELPL else None
+    c = given or messages.SearchClaimCriteria()
+    app_id = _text(c.application_id)
+    sort_field = _text(c.sort_field) or "UpdateDate"
+    claim_type = _text(c.claim_type) if call.service is Service.ELPL else None
     if sort_field not in SORT_FIELDS:
-        raise InputInvalid(f"sortField '{sort_field[:20]}' is not valid", field="sortField")
+        raise InputInvalid(f"sort_field '{sort_field[:20]}' is not valid", field="sort_field")
     if claim_type is not None and claim_type not in CLAIM_TYPES:
-        raise InputInvalid(f"claimType '{claim_type[:5]}' is not valid", field="claimType")
+        raise InputInvalid(f"claim_type '{claim_type[:5]}' is not valid", field="claim_type")
     found = q.SearchCriteria(
         application_id=wf.normalise_application_id(app_id) if app_id else None,
-        cr_reference=_text(c, "CRReferenceNumber"),
-        insurer_reference=_text(c, "CMReferenceNumber"),
-        comp_branch=_branch(call, _text(c, "branchPath")),
-        phase=_text(c, "phaseCacheId"),
-        created=_instants(_days(c, "startDate")),
-        sent=_days(c, "sentDate"),
-        dispatched=_instants(_days(c, "dispatchDate")),
+        cr_reference=_text(c.cr_reference_number),
+        insurer_reference=_text(c.cm_reference_number),
+        comp_branch=_branch(call, _text(c.branch_path)),
+        phase=_text(c.phase_cache_id),
+        created=_instants(_days(c.start_date_from, c.start_date_to)),
+        sent=_days(c.sent_date_from, c.sent_date_to),
+        dispatched=_instants(_days(c.dispatch_date_from, c.dispatch_date_to)),
         claim_type=claim_type,
         sort_field=sort_field,
-        descending=(_text(c, "sortOrder") or "Desc") == "Desc",
+        descending=(_text(c.sort_order) or "Desc") == "Desc",
     )
     if found == q.SearchCriteria(sort_field=sort_field, descending=found.descending):
         return q.SearchCriteria(
@@ -128,12 +115,11 @@ def criteria(call: Call, raw: Mapping[str, Any] | None) -> q.SearchCriteria:
     return found
 
 
-def search(call: Call) -> tuple[Sequence[q.ListRow], bool]:
+def search(
+    call: Call[Any], given: messages.SearchClaimCriteria | None
+) -> tuple[Sequence[q.ListRow], bool]:
     """The matching claims (at most ``SEARCH_MAX``) and whether more matched."""
-    raw = call.optional("searchClaimCriteria")
-    if raw is not None and not isinstance(raw, Mapping):
-        raise InputInvalid("searchClaimCriteria", field="searchClaimCriteria")
-    rows = q.search(call.uow.session, scope(call), criteria(call, raw), SEARCH_MAX + 1)
+    rows = q.search(call.uow.session, scope(call), criteria(call, given), SEARCH_MAX + 1)
     return rows[:SEARCH_MAX], len(rows) > SEARCH_MAX
 
 
@@ -150,27 +136,25 @@ def _lock_holder(claim: q.ListRow, side: Side, now: datetime) -> str | None:
     return user if now - as_utc(at) < timedelta(minutes=wf.LOCK_MINUTES) else None
 
 
-def claim_row(claim: q.ListRow, side: Side, service: Service, now: datetime) -> dict[str, Any]:
+def claim_row(claim: q.ListRow, side: Side, service: Service, now: datetime) -> messages.Claim:
     """One ``claim`` list row (operations.md 2.2) as the caller's side sees it."""
     info = wf.claim_info(claim)
     lock_user = _lock_holder(claim, side, now)
     allocated = claim.cr_allocated_user if side is Side.CR else claim.comp_allocated_user
-    row: dict[str, Any] = {
-        "activityEngineGuid": claim.guid,
-        "applicationId": claim.application_id,
-        "applicationReferences": f"{claim.cr_reference};{claim.insurer_reference or ''}",
-        "attachmentsCount": 0,
-        "creationTime": as_utc(claim.created_at),
-        "currentUserID": allocated or "",
-        "gdprClaimDeleted": 1 if claim.gdpr_deleted else 0,
-        "lockStatus": 1 if lock_user else 0,
-        "lockUserId": lock_user or "",
-        "phaseCacheId": info["phaseCacheId"],
-        "phaseCacheName": info["phaseCacheName"],
-        "printableDocumentsCount": 0,
-        "versionMajor": claim.version_major,
-        "versionMinor": claim.version_minor,
-    }
-    if service is Service.ELPL:
-        row["claimType"] = claim.claim_type
-    return row
+    return messages.Claim(
+        activity_engine_guid=claim.guid,
+        application_id=claim.application_id,
+        application_references=f"{claim.cr_reference};{claim.insurer_reference or ''}",
+        attachments_count=0,
+        creation_time=as_utc(claim.created_at),
+        current_user_id=allocated or "",
+        gdpr_claim_deleted=1 if claim.gdpr_deleted else 0,
+        lock_status=1 if lock_user else 0,
+        lock_user_id=lock_user or "",
+        phase_cache_id=info.phase_cache_id,
+        phase_cache_name=info.phase_cache_name,
+        printable_documents_count=0,
+        version_major=claim.version_major,
+        version_minor=claim.version_minor,
+        claim_type=claim.claim_type if service is Service.ELPL else None,
+    )

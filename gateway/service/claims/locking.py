@@ -8,15 +8,14 @@ expired or orphaned lock blocks nobody. ``workflow.check_lock`` asks ``live_hold
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from gateway.domain.lifecycle import LIFECYCLES
 from gateway.domain.profiles import role_in
 from gateway.domain.services import Side
-from gateway.errors import PhaseNotAllowed, ProfileNotAllowed, Refusal
-from gateway.service.claims.workflow import LOCK_MINUTES, claim_info, new_guid
+from gateway.errors import PhaseNotAllowed, ProfileNotAllowed
+from gateway.service.claims.workflow import LOCK_MINUTES, new_guid, with_claim
 from gateway.service.clock import as_utc
 from gateway.service.gateway import Call
 from gateway.store.models import Claim
@@ -28,7 +27,7 @@ def lock_of(claim: Claim, side: Side) -> tuple[str | None, datetime | None]:
     return claim.comp_lock_user, claim.comp_lock_at
 
 
-def live_holder(call: Call, claim: Claim, side: Side) -> str | None:
+def live_holder(call: Call[Any], claim: Claim, side: Side) -> str | None:
     """The user holding ``side``'s lock now, or None (no lock, expired, holder disabled)."""
     holder, at = lock_of(claim, side)
     if not holder or at is None:
@@ -59,40 +58,25 @@ def set_allocated(claim: Claim, side: Side, user_id: str | None) -> None:
         claim.comp_allocated_user = user_id
 
 
-def role(call: Call) -> str | None:
+def role(call: Call[Any]) -> str | None:
     """The caller's widest claims role for the service called: TL, CH, DISP or BCH."""
     return role_in(call.who.profiles, call.service)
 
 
-def require_role(call: Call, *roles: str) -> None:
+def require_role(call: Call[Any], *roles: str) -> None:
     if role(call) not in roles:
         raise ProfileNotAllowed(f"{call.operation} needs one of the roles {', '.join(roles)}")
 
 
-def check_independent(call: Call, claim: Claim, *, with_claim_info: bool = True) -> None:
-    """The lifecycle's constraints on a phase-independent operation (end phases, side).
-
-    ``with_claim_info``: the operation's response declares ``claimInfo`` (claimInfoResponse).
-    """
+def check_independent(call: Call[Any], claim: Claim) -> None:
+    """The lifecycle's constraints on a phase-independent operation (end phases, side)."""
     try:
         LIFECYCLES[call.service].check_independent(call.operation, claim.phase, call.who.side)
     except PhaseNotAllowed as exc:
-        if with_claim_info:
-            exc.context["response_extra"] = {"claimInfo": claim_info(claim)}
-        raise
+        raise with_claim(exc, claim) from None
 
 
-@contextmanager
-def plain_response() -> Iterator[None]:
-    """For operations answering a bare ``response``: refusals carry no ``claimInfo``."""
-    try:
-        yield
-    except Refusal as exc:
-        exc.context.pop("response_extra", None)
-        raise
-
-
-def notify_user(call: Call, claim: Claim, user_id: str, message: str) -> None:
+def notify_user(call: Call[Any], claim: Claim, user_id: str, message: str) -> None:
     """A personal, non-A2A notice (a forced unlock) to one user."""
     call.uow.claims.add_notification(
         guid=new_guid(),

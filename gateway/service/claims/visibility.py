@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gateway.domain.profiles import has_claims_profile, parse_profiles, role_in
 from gateway.domain.services import Service, Side
@@ -28,7 +28,7 @@ def compensator_scope(role: str | None, branch_id: str | None, claim: Claim) -> 
     return False
 
 
-def can_see(call: Call, claim: Claim) -> bool:
+def can_see(call: Call[Any], claim: Claim) -> bool:
     who = call.who
     if claim.service != call.service.value:
         return False

@@ -26,9 +26,10 @@ from gateway.domain.deadlines import (
 )
 from gateway.domain.lifecycle import LIFECYCLES, Lifecycle, Transition
 from gateway.domain.services import Service, Side
-from gateway.errors import ClaimLocked, ClaimNotFound, GuidStale, InputInvalid, InputMissing
+from gateway.errors import ClaimLocked, ClaimNotFound, GuidStale, InputInvalid, PhaseNotAllowed
+from gateway.service import messages
 from gateway.service.claims.visibility import can_see, recipients
-from gateway.service.gateway import Call
+from gateway.service.gateway import Call, required
 from gateway.store.claim_queries import ListRow
 from gateway.store.models import Claim
 
@@ -47,23 +48,21 @@ def lifecycle(service: Service) -> Lifecycle:
     return LIFECYCLES[service]
 
 
-def normalise_application_id(raw: object) -> str:
+def normalise_application_id(raw: object, field: str = "application_id") -> str:
     text = str(raw or "").strip()
     if not text.isdigit() or len(text) > 16:
-        raise InputInvalid(
-            f"applicationId '{text[:20]}' is not up to 16 digits", field="applicationId"
-        )
+        raise InputInvalid(f"{field} '{text[:20]}' is not up to 16 digits", field=field)
     return text.zfill(16)
 
 
-def claim_info(claim: Claim | ListRow) -> dict[str, Any]:
+def claim_info(claim: Claim | ListRow) -> messages.ClaimInfo:
     phase = lifecycle(Service(claim.service)).phase(claim.phase)
-    return {
-        "activityEngineGuid": claim.guid,
-        "applicationId": claim.application_id,
-        "phaseCacheId": phase.id,
-        "phaseCacheName": phase.name,
-    }
+    return messages.ClaimInfo(
+        activity_engine_guid=claim.guid,
+        application_id=claim.application_id,
+        phase_cache_id=phase.id,
+        phase_cache_name=phase.name,
+    )
 
 
 def new_guid() -> str:
@@ -71,15 +70,16 @@ def new_guid() -> str:
 
 
 # ----------------------------------------------------------------------------- loading, checks
-def load_for_update(call: Call, application_id: object) -> Claim:
+def load_for_update(call: Call[Any], application_id: str | None) -> Claim:
     """The claim, row-locked, if the caller may see it; ``CLAIM_NOT_FOUND`` otherwise."""
     return load(call, application_id, for_update=True)
 
 
-def load(call: Call, application_id: object, *, for_update: bool = False) -> Claim:
-    """The claim if the caller may see it; ``CLAIM_NOT_FOUND`` alike for missing and invisible
-    claims (security.md 4). Records it for the journal."""
-    app_id = normalise_application_id(application_id)
+def load(call: Call[Any], application_id: str | None, *, for_update: bool = False) -> Claim:
+    """The claim named by the request's ``applicationId`` if the caller may see it;
+    ``CLAIM_NOT_FOUND`` alike for missing and invisible claims (security.md 4). Records it for
+    the journal."""
+    app_id = normalise_application_id(required(application_id, "application_id"))
     claims = call.uow.claims
     claim = claims.get_for_update(app_id) if for_update else claims.get(app_id)
     if claim is None or claim.service != call.service.value or not can_see(call, claim):
@@ -90,20 +90,15 @@ def load(call: Call, application_id: object, *, for_update: bool = False) -> Cla
     return claim
 
 
-def claim_data(call: Call) -> tuple[str, str]:
-    data = call.require("claimData")
-    if not isinstance(data, Mapping):
-        raise InputInvalid("claimData", field="claimData")
-    guid = str(data.get("activityEngineGuid") or "").strip()
-    app_id = str(data.get("applicationId") or "").strip()
-    if not app_id:
-        raise InputMissing("claimData/applicationId", field="applicationId")
-    if not guid:
-        raise InputMissing("claimData/activityEngineGuid", field="activityEngineGuid")
+def claim_data(data: messages.ClaimData | None) -> tuple[str, str]:
+    """The (applicationId, activityEngineGuid) a workflow step names in its ``claimData``."""
+    data = required(data, "claim_data")
+    app_id = required(data.application_id, "claim_data.application_id").strip()
+    guid = required(data.activity_engine_guid, "claim_data.activity_engine_guid").strip()
     return app_id, guid
 
 
-def check_lock(call: Call, claim: Claim) -> None:
+def check_lock(call: Call[Any], claim: Claim) -> None:
     """Another user of the caller's side holding the lock refuses the request (security.md 5)."""
     from gateway.service.claims.locking import live_holder, set_lock
 
@@ -117,48 +112,50 @@ def check_lock(call: Call, claim: Claim) -> None:
 def check_guid(claim: Claim, guid: str) -> None:
     if guid.upper() != claim.guid:
         raise GuidStale(
-            f"current activity of {claim.application_id} differs",
-            response_extra={"claimInfo": claim_info(claim)},
+            f"current activity of {claim.application_id} differs", claim=claim_info(claim)
         )
 
 
-def begin(call: Call) -> Claim:
-    """Load ``claimData``'s claim for a workflow step: visibility, lock, GUID."""
-    app_id, guid = claim_data(call)
+def begin(call: Call[Any], data: messages.ClaimData | None) -> Claim:
+    """Load the claim that ``claimData`` names for a workflow step: visibility, lock, GUID."""
+    app_id, guid = claim_data(data)
     claim = load_for_update(call, app_id)
     check_lock(call, claim)
     check_guid(claim, guid)
     return claim
 
 
-def resolve(call: Call, claim: Claim, facts: Mapping[str, object] | None = None) -> Transition:
-    from gateway.errors import PhaseNotAllowed
-
+def resolve(call: Call[Any], claim: Claim, facts: Mapping[str, object] | None = None) -> Transition:
+    """The lifecycle table's transition for this step; a refusal says where the claim stands."""
     try:
         return lifecycle(call.service).resolve(
             claim.phase, call.operation, call.who.side, facts or {}
         )
     except PhaseNotAllowed as exc:
-        exc.context["response_extra"] = {"claimInfo": claim_info(claim)}
-        raise
+        raise with_claim(exc, claim) from None
 
 
-def require_allowed(call: Call, claim: Claim) -> None:
+def with_claim(refusal: PhaseNotAllowed, claim: Claim) -> PhaseNotAllowed:
+    """The same refusal, telling the caller where the claim stands (its ``claimInfo``)."""
+    return PhaseNotAllowed(
+        refusal.specifics, message=refusal.message, claim=claim_info(claim), **refusal.context
+    )
+
+
+def require_allowed(call: Call[Any], claim: Claim) -> None:
     """Phase and side allow the operation (before a pack is parsed: the processing order)."""
-    from gateway.errors import PhaseNotAllowed
-
     if not lifecycle(call.service).allows(claim.phase, call.operation, call.who.side):
         phase = lifecycle(call.service).phase(claim.phase)
         raise PhaseNotAllowed(
             f"{call.operation} in {phase.id}",
             message=f"Operation not allowed in phase {phase.name}",
-            response_extra={"claimInfo": claim_info(claim)},
+            claim=claim_info(claim),
         )
 
 
 # ------------------------------------------------------------------------------- transitions
 def enter(
-    call: Call,
+    call: Call[Any],
     claim: Claim,
     transition: Transition,
     calendar: BusinessCalendar,
@@ -201,7 +198,7 @@ def enter(
         )
 
 
-def rearm(call: Call, claim: Claim, source: str, calendar: BusinessCalendar) -> None:
+def rearm(call: Call[Any], claim: Claim, source: str, calendar: BusinessCalendar) -> None:
     """Keep a running deadline that carries into the new phase; otherwise arm the new phase's."""
     if (
         claim.deadline_rule
@@ -228,7 +225,7 @@ def deadline_on_entry(claim: Claim, calendar: BusinessCalendar) -> Deadline | No
 
 
 def arm(
-    call: Call,
+    call: Call[Any],
     claim: Claim,
     deadline: Deadline | None,
     calendar: BusinessCalendar,
@@ -271,7 +268,9 @@ def _release_locks(claim: Claim, worklist: Side | None, ended: bool) -> None:
 
 
 # ------------------------------------------------------------------------------ notifications
-def notify(call: Call, claim: Claim, side: Side, message: str, *, machine: bool = True) -> None:
+def notify(
+    call: Call[Any], claim: Claim, side: Side, message: str, *, machine: bool = True
+) -> None:
     for user_id in recipients(call.uow, claim, side):
         call.uow.claims.add_notification(
             guid=new_guid(),
@@ -283,5 +282,5 @@ def notify(call: Call, claim: Claim, side: Side, message: str, *, machine: bool 
         )
 
 
-def today(call: Call) -> date:
+def today(call: Call[Any]) -> date:
     return london_date(call.now)

@@ -21,58 +21,58 @@ from gateway.errors import (
     NotLockOwner,
     Violation,
 )
+from gateway.service import messages as m
 from gateway.service.claims import locking
 from gateway.service.claims import workflow as wf
 from gateway.service.claims.visibility import CENTRAL_POINT, compensator_scope
-from gateway.service.gateway import Call, OperationSpec, ok
+from gateway.service.gateway import Call, OperationSpec, required
 from gateway.store.models import Claim, Organisation, User
 
 #: Roles that may move a claim between the branches of their organisation (operations.md 4.5).
 BRANCH_ALLOCATORS = ("TL", "CH", "DISP")
 
 
-def _step(call: Call) -> Claim:
+def _step(call: Call[Any], data: m.ClaimData | None) -> Claim:
     """``claimData``'s claim for a phase-independent step: visible, unlocked, GUID current."""
-    claim = wf.begin(call)
+    claim = wf.begin(call, data)
     locking.check_independent(call, claim)
     return claim
 
 
-def _by_application_id(call: Call) -> Claim:
-    claim = wf.load_for_update(call, call.require("applicationId"))
-    locking.check_independent(call, claim, with_claim_info=False)
+def _by_application_id(call: Call[Any], application_id: str | None) -> Claim:
+    claim = wf.load_for_update(call, application_id)
+    locking.check_independent(call, claim)
     return claim
 
 
-def _answer(claim: Claim, message: str) -> dict[str, Any]:
-    return ok(message, claimInfo=wf.claim_info(claim))
+def _answer(claim: Claim, message: str) -> m.ClaimInfoResponse:
+    return m.ClaimInfoResponse(message=message, claim_info=wf.claim_info(claim))
 
 
 # ----------------------------------------------------------------------------------- locking
-def lock_claim(call: Call) -> dict[str, Any]:
-    with locking.plain_response():  # lockClaim answers a bare response, without claimInfo
-        claim = _step(call)  # check_lock refuses another holder of the caller's side
+def lock_claim(call: Call[m.LockClaim]) -> m.Response:
+    claim = _step(call, call.request.claim_data)  # refuses another holder of the caller's side
     locking.set_lock(claim, call.who.side, call.who.as_user_id, call.now)
-    return ok("Claim locked")
+    return m.Response(message="Claim locked")
 
 
-def unlock_claim(call: Call) -> dict[str, Any]:
-    claim = _by_application_id(call)
+def unlock_claim(call: Call[m.UnlockClaim]) -> m.Response:
+    claim = _by_application_id(call, call.request.application_id)
     holder, _ = locking.lock_of(claim, call.who.side)
     if holder != call.who.as_user_id:
         raise NotLockOwner(claim.application_id)
     locking.set_lock(claim, call.who.side, None, None)
-    return ok("Claim unlocked")
+    return m.Response(message="Claim unlocked")
 
 
-def force_unlock_claim(call: Call) -> dict[str, Any]:
+def force_unlock_claim(call: Call[m.ForceUnlockClaim]) -> m.Response:
     locking.require_role(call, "TL")
-    claim = _by_application_id(call)
+    claim = _by_application_id(call, call.request.application_id)
     side = call.who.side
     holder = locking.live_holder(call, claim, side)
     locking.set_lock(claim, side, None, None)
     if holder is None:
-        return ok("Claim was not locked")
+        return m.Response(message="Claim was not locked")
     if holder != call.who.as_user_id:
         locking.notify_user(
             call,
@@ -80,11 +80,11 @@ def force_unlock_claim(call: Call) -> dict[str, Any]:
             holder,
             f"Claim {claim.application_id}: your lock was released by {call.who.as_user_id}",
         )
-    return ok(f"Lock of {holder} released")
+    return m.Response(message=f"Lock of {holder} released")
 
 
 # -------------------------------------------------------------------------------- allocation
-def _branch_id(call: Call, raw: str) -> str:
+def _branch_id(call: Call[Any], raw: str) -> str:
     """``002`` or ``/COMP001/002``: a branch of the caller's organisation."""
     parts = [p for p in raw.strip().split("/") if p]
     if len(parts) == 2:
@@ -98,16 +98,16 @@ def _branch_id(call: Call, raw: str) -> str:
             )
         parts = parts[1:]
     if len(parts) != 1 or len(parts[0]) != 3 or not parts[0].isdigit():
-        raise InputInvalid("branchId: expected 002 or /COMP001/002", field="branchId")
+        raise InputInvalid("branch_id: expected 002 or /COMP001/002", field="branch_id")
     if call.uow.organisations.branch(call.who.organisation_id, parts[0]) is None:
         raise NotFound(f"branch {parts[0]}")
     return parts[0]
 
 
-def allocate_claim_to_branch(call: Call) -> dict[str, Any]:
+def allocate_claim_to_branch(call: Call[m.AllocateClaimToBranch]) -> m.ClaimInfoResponse:
     locking.require_role(call, *BRANCH_ALLOCATORS)
-    raw = str(call.require("branchId"))
-    claim = _step(call)
+    raw = required(call.request.branch_id, "branch_id")
+    claim = _step(call, call.request.claim_data)
     claim.comp_branch_id = _branch_id(call, raw)
     claim.updated_at = call.now
     allocated = claim.comp_allocated_user and call.uow.users.get(claim.comp_allocated_user)
@@ -123,8 +123,8 @@ def _reaches(user: User, claim: Claim, side: Side, service: Service) -> bool:
     return side is Side.CR or compensator_scope(role_in(profiles, service), user.branch_id, claim)
 
 
-def _target_user(call: Call, claim: Claim) -> User:
-    target_id = str(call.require("targetUserID")).strip()
+def _target_user(call: Call[m.AllocateUser], claim: Claim) -> User:
+    target_id = required(call.request.target_user_id, "target_user_id").strip()
     target = call.uow.users.get(target_id)
     if target is None or target.organisation_id != call.who.organisation_id:
         raise NotFound(f"user {target_id[:50]}")
@@ -142,19 +142,19 @@ def _target_user(call: Call, claim: Claim) -> User:
     return target
 
 
-def allocate_user(call: Call) -> dict[str, Any]:
-    target_id = str(call.require("targetUserID")).strip()
+def allocate_user(call: Call[m.AllocateUser]) -> m.ClaimInfoResponse:
+    target_id = required(call.request.target_user_id, "target_user_id").strip()
     if target_id != call.who.as_user_id:
         locking.require_role(call, "TL")  # allocating to someone else (security.md 3.4)
-    claim = _step(call)
+    claim = _step(call, call.request.claim_data)
     target = _target_user(call, claim)
     locking.set_allocated(claim, call.who.side, target.user_id)
     claim.updated_at = call.now
     return _answer(claim, f"Claim allocated to {target.user_id}")
 
 
-def deallocate_user(call: Call) -> dict[str, Any]:
-    claim = _step(call)
+def deallocate_user(call: Call[m.DeallocateUser]) -> m.ClaimInfoResponse:
+    claim = _step(call, call.request.claim_data)
     side = call.who.side
     current = locking.allocated_user(claim, side)
     if current is None:
@@ -167,8 +167,8 @@ def deallocate_user(call: Call) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ reassignment
-def _reassignment_target(call: Call, claim: Claim) -> Organisation:
-    path = str(call.require("organisationPath")).strip().strip("/")
+def _reassignment_target(call: Call[m.ReassignToAnotherCM], claim: Claim) -> Organisation:
+    path = required(call.request.organisation_path, "organisation_path").strip().strip("/")
     org_id = path.split("/")[0]
     target = call.uow.organisations.get(org_id)
     enabled = target is not None and (
@@ -187,8 +187,8 @@ def _reassignment_target(call: Call, claim: Claim) -> Organisation:
     )
 
 
-def reassign_to_another_cm(call: Call) -> dict[str, Any]:
-    claim = wf.begin(call)
+def reassign_to_another_cm(call: Call[m.ReassignToAnotherCM]) -> m.ClaimInfoResponse:
+    claim = wf.begin(call, call.request.claim_data)
     transition = wf.resolve(call, claim)
     target = _reassignment_target(call, claim)
     claim.comp_org_id, claim.comp_branch_id = target.organisation_id, CENTRAL_POINT

@@ -11,11 +11,12 @@ from gateway.domain.deadlines import london, london_date
 from gateway.domain.lifecycle import DELETED_PHASE
 from gateway.domain.services import Side
 from gateway.errors import ClaimDeleted, NotFound
+from gateway.service import messages as m
 from gateway.service.claims import claim_lists
 from gateway.service.claims import workflow as wf
 from gateway.service.claims.data_document import DataSources, Person, build_data, render
 from gateway.service.clock import as_utc
-from gateway.service.gateway import Call, OperationSpec, ok
+from gateway.service.gateway import Call, OperationSpec, required
 from gateway.store.claim_queries import ListRow
 from gateway.store.models import Claim, Notification
 from gateway.validation.packs import Pack
@@ -28,19 +29,14 @@ NO_CNF = "<DocumentInput/>"  # a claim stored without its pack (bulk loads): pro
 
 
 # ------------------------------------------------------------------------------- getClaim
-def _visible(call: Call) -> Claim:
-    """The named claim if the caller may see it; ``CLAIM_NOT_FOUND`` alike for missing ones."""
-    return wf.load(call, call.require("applicationId"))
-
-
-def _person(call: Call, user_id: str | None) -> Person | None:
+def _person(call: Call[Any], user_id: str | None) -> Person | None:
     if not user_id:
         return None
     user = call.uow.users.get(user_id)
     return Person(user_id, user.first_name if user else "", user.surname if user else "")
 
 
-def _name(call: Call, organisation_id: str, branch_id: str | None = None) -> str:
+def _name(call: Call[Any], organisation_id: str, branch_id: str | None = None) -> str:
     if branch_id is not None:
         branch = call.uow.organisations.branch(organisation_id, branch_id)
         return branch.name if branch else ""
@@ -48,7 +44,7 @@ def _name(call: Call, organisation_id: str, branch_id: str | None = None) -> str
     return org.name if org else ""
 
 
-def _sources(call: Call, claim: Claim) -> DataSources:
+def _sources(call: Call[Any], claim: Claim) -> DataSources:
     packs = call.uow.claims.packs(claim.id)
     cnfs = [p for p in packs if p.kind in CNF_PACKS]
     responses = [p for p in packs if p.kind == Pack.INSURER_RESPONSE.value]
@@ -78,8 +74,8 @@ def _sources(call: Call, claim: Claim) -> DataSources:
     )
 
 
-def get_claim(call: Call) -> dict[str, Any]:
-    claim = _visible(call)
+def get_claim(call: Call[m.GetClaim]) -> m.StringResponse:
+    claim = wf.load(call, call.request.application_id)
     if claim.gdpr_deleted or claim.phase == DELETED_PHASE:
         raise ClaimDeleted(claim.application_id)
     data = build_data(_sources(call, claim))
@@ -93,58 +89,63 @@ def get_claim(call: Call) -> dict[str, Any]:
             claim.release,
             schema.error_log.last_error,
         )
-    return ok("Claim data", value=render(data))
+    return m.StringResponse(message="Claim data", value=render(data))
 
 
 # -------------------------------------------------------------------------- lists, search
 def _claims_list(
-    call: Call, claims: Sequence[ListRow], truncated: bool, note: str
-) -> dict[str, Any]:
+    call: Call[Any], claims: Sequence[ListRow], truncated: bool, note: str
+) -> m.ClaimsListResponse:
     rows = [claim_lists.claim_row(c, call.who.side, call.service, call.now) for c in claims]
-    return ok(f"{len(rows)} claims" + (f" ({note})" if truncated else ""), claimsList=rows)
+    return m.ClaimsListResponse(
+        message=f"{len(rows)} claims" + (f" ({note})" if truncated else ""), claims_list=rows
+    )
 
 
-def get_claims_list(call: Call) -> dict[str, Any]:
+def get_claims_list(call: Call[m.GetClaimsList]) -> m.ClaimsListResponse:
     claims, truncated = claim_lists.worklist(call)
     return _claims_list(
         call, claims, truncated, f"list truncated to the first {claim_lists.WORKLIST_MAX}"
     )
 
 
-def search_claims(call: Call) -> dict[str, Any]:
-    claims, truncated = claim_lists.search(call)
+def search_claims(call: Call[m.SearchClaims]) -> m.ClaimsListResponse:
+    claims, truncated = claim_lists.search(call, call.request.search_claim_criteria)
     return _claims_list(
         call, claims, truncated, f"at most {claim_lists.SEARCH_MAX} shown; refine the search"
     )
 
 
 # --------------------------------------------------------------------------- notifications
-def _notification(row: Notification) -> dict[str, Any]:
+def _notification(row: Notification) -> m.Notification:
     at = as_utc(row.created_at)
-    return {
-        "applicationId": row.application_id,
-        "formattedDate": at.astimezone(london()).strftime("%d/%m/%Y %H:%M:%S"),
-        "notificationDateTime": at,
-        "notificationGuid": row.guid,
-        "notificationMessage": row.message,
-    }
+    return m.Notification(
+        application_id=row.application_id,
+        formatted_date=at.astimezone(london()).strftime("%d/%m/%Y %H:%M:%S"),
+        notification_date_time=at,
+        notification_guid=row.guid,
+        notification_message=row.message,
+    )
 
 
-def get_notifications_list(call: Call) -> dict[str, Any]:
-    machine_only = call.fields.get("A2ANotification") is True
+def get_notifications_list(call: Call[m.GetNotificationsList]) -> m.NotificationsListResponse:
+    machine_only = call.request.a2a_notification is True
     rows = call.uow.claims.notifications(
         call.who.as_user_id, call.now - timedelta(days=NOTIFICATION_DAYS), machine_only
     )
-    return ok(f"{len(rows)} notifications", notificationsList=[_notification(r) for r in rows])
+    return m.NotificationsListResponse(
+        message=f"{len(rows)} notifications", notifications_list=[_notification(r) for r in rows]
+    )
 
 
-def remove_notification(call: Call) -> dict[str, Any]:
-    guid = str(call.require("notificationGuid")).strip()
-    if not call.uow.claims.remove_notification(
-        call.who.as_user_id, guid.upper()
-    ) and not call.uow.claims.remove_notification(call.who.as_user_id, guid):
+def remove_notification(call: Call[m.RemoveNotification]) -> m.Response:
+    guid = required(call.request.notification_guid, "notification_guid").strip()
+    claims, user = call.uow.claims, call.who.as_user_id
+    if not claims.remove_notification(user, guid.upper()) and not claims.remove_notification(
+        user, guid
+    ):
         raise NotFound(f"notification {guid[:40]}")
-    return ok("Notification removed")
+    return m.Response(message="Notification removed")
 
 
 OPERATIONS: dict[str, OperationSpec] = {

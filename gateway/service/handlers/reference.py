@@ -3,76 +3,78 @@ insurer index and hospitals (operations.md section 4.2)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from gateway.domain.releases import RELEASE_VERSIONS
 from gateway.domain.services import Service, Side
 from gateway.errors import InputInvalid, InputMissing, NotFound
-from gateway.service.gateway import Call, OperationSpec, ok
+from gateway.service import messages as m
+from gateway.service.gateway import Call, OperationSpec, given, required
 from gateway.store.models import Organisation, User
 
 HOSPITALS_MAX = 100
 COMPENSATOR_TYPES = {"I", "M", "S"}
 
 
-def get_system_process_version(call: Call) -> dict[str, Any]:
+def get_system_process_version(
+    call: Call[m.GetSystemProcessVersion],
+) -> m.SystemProcessVersionResponse:
     release = call.settings.current_release(call.service)
     major, minor = RELEASE_VERSIONS[(call.service, release)]
-    return ok(
-        "Current process version",
-        systemProcessVersion={
-            "processName": call.service.process_name,
-            "versionMajor": major,
-            "versionMinor": minor,
-        },
+    return m.SystemProcessVersionResponse(
+        message="Current process version",
+        system_process_version=m.SystemProcessVersion(
+            process_name=call.service.process_name, version_major=major, version_minor=minor
+        ),
     )
 
 
-def _org_info(org: Organisation) -> dict[str, Any]:
-    return {
-        "organisationId": org.organisation_id,
-        "organisationName": org.name,
-        "organisationPath": f"/{org.organisation_id}",
-    }
+def _org_info(org: Organisation) -> m.OrganisationInfo:
+    return m.OrganisationInfo(
+        organisation_id=org.organisation_id,
+        organisation_name=org.name,
+        organisation_path=f"/{org.organisation_id}",
+    )
 
 
-def get_branches_list(call: Call) -> dict[str, Any]:
+def get_branches_list(call: Call[m.GetBranchesList]) -> m.OrganisationInfosListResponse:
     org_id = call.who.organisation_id
     rows = [
-        {
-            "organisationId": b.branch_id,
-            "organisationName": b.name,
-            "organisationPath": f"/{org_id}/{b.branch_id}",
-        }
+        m.OrganisationInfo(
+            organisation_id=b.branch_id,
+            organisation_name=b.name,
+            organisation_path=f"/{org_id}/{b.branch_id}",
+        )
         for b in call.uow.organisations.branches(org_id)
     ]
-    return ok(f"{len(rows)} branches", organisationInfosList=rows)
+    return m.OrganisationInfosListResponse(
+        message=f"{len(rows)} branches", organisation_infos_list=rows
+    )
 
 
-def _user_info(user: User) -> dict[str, Any]:
-    return {
-        "userBranchId": user.branch_id or "",
-        "userEnabled": bool(user.enabled),
-        "userId": user.user_id,
-        "userName": user.first_name,
-        "userOrganisationId": user.organisation_id,
-        "userProfile": user.profiles,
-        "userSecondName": user.middle_name or "",
-        "userSurname": user.surname,
-    }
+def _user_info(user: User) -> m.UserInfo:
+    return m.UserInfo(
+        user_branch_id=user.branch_id or "",
+        user_enabled=bool(user.enabled),
+        user_id=user.user_id,
+        user_name=user.first_name,
+        user_organisation_id=user.organisation_id,
+        user_profile=user.profiles,
+        user_second_name=user.middle_name or "",
+        user_surname=user.surname,
+    )
 
 
-def get_my_users_list(call: Call) -> dict[str, Any]:
+def get_my_users_list(call: Call[m.GetMyUsersList]) -> m.UserInfosListResponse:
     rows = [_user_info(u) for u in call.uow.users.of_organisation(call.who.organisation_id)]
-    return ok(f"{len(rows)} users", userInfosList=rows)
+    return m.UserInfosListResponse(message=f"{len(rows)} users", user_infos_list=rows)
 
 
-def get_organisation(call: Call) -> dict[str, Any]:
-    path = str(call.require("organisationPath")).strip()
+def get_organisation(call: Call[m.GetOrganisation]) -> m.OrganisationResponse:
+    path = required(call.request.organisation_path, "organisation_path").strip()
     parts = [p for p in path.split("/") if p]
     if not path.startswith("/") or not 1 <= len(parts) <= 2:
         raise InputInvalid(
-            f"organisationPath '{path[:40]}' is not /ORG or /ORG/BRANCH", field="organisationPath"
+            f"organisation_path '{path[:40]}' is not /ORG or /ORG/BRANCH",
+            field="organisation_path",
         )
     org = call.uow.organisations.get(parts[0])
     if org is None or not org.active:
@@ -82,35 +84,47 @@ def get_organisation(call: Call) -> dict[str, Any]:
         branch = call.uow.organisations.branch(org.organisation_id, parts[1])
         if branch is None:
             raise NotFound(f"branch {path[:40]}")
-        info = {
-            "organisationId": branch.branch_id,
-            "organisationName": branch.name,
-            "organisationPath": f"/{org.organisation_id}/{branch.branch_id}",
-        }
-    address = {
-        "addressType": org.address_type,
-        "city": org.city,
-        "country": org.country,
-        "county": org.county,
-        "district": org.district,
-        "houseName": org.house_name,
-        "houseNumber": org.house_number,
-        "postCode": org.post_code,
-        "street1": org.street1,
-        "street2": org.street2,
-    }
-    return ok("Organisation found", organisation={**info, "address": address})
+        info = m.OrganisationInfo(
+            organisation_id=branch.branch_id,
+            organisation_name=branch.name,
+            organisation_path=f"/{org.organisation_id}/{branch.branch_id}",
+        )
+    address = m.Address(
+        address_type=org.address_type,
+        city=org.city,
+        country=org.country,
+        county=org.county,
+        district=org.district,
+        house_name=org.house_name,
+        house_number=org.house_number,
+        post_code=org.post_code,
+        street1=org.street1,
+        street2=org.street2,
+    )
+    return m.OrganisationResponse(
+        message="Organisation found",
+        organisation=m.Organisation(
+            organisation_id=info.organisation_id,
+            organisation_name=info.organisation_name,
+            organisation_path=info.organisation_path,
+            address=address,
+        ),
+    )
 
 
-def _compensator_filters(call: Call) -> tuple[str | None, str | None]:
-    ctype = call.optional("compensatorType")
+def _compensator_filters(
+    request: m.SearchCompensators | m.SearchCompensatorsByInsurerIndex,
+) -> tuple[str | None, str | None]:
+    ctype = given(request.compensator_type)
     if ctype is not None and ctype not in COMPENSATOR_TYPES:
         raise InputInvalid(
-            f"compensatorType must be I, M or S, not '{str(ctype)[:5]}'", field="compensatorType"
+            f"compensator_type must be I, M or S, not '{ctype[:5]}'", field="compensator_type"
         )
-    name = call.optional("organisationName")
-    if name is not None and len(str(name).strip()) < 3:
-        raise InputInvalid("organisationName needs at least 3 characters", field="organisationName")
+    name = given(request.organisation_name)
+    if name is not None and len(name.strip()) < 3:
+        raise InputInvalid(
+            "organisation_name needs at least 3 characters", field="organisation_name"
+        )
     return ctype, name.strip() if name else None
 
 
@@ -118,49 +132,53 @@ def _service_column(service: Service) -> str:
     return "rta_enabled" if service is Service.RTA else "elpl_enabled"
 
 
-def search_compensators(call: Call) -> dict[str, Any]:
-    ctype, name = _compensator_filters(call)
+def search_compensators(call: Call[m.SearchCompensators]) -> m.OrganisationInfosListResponse:
+    ctype, name = _compensator_filters(call.request)
     orgs = call.uow.organisations.compensators(_service_column(call.service), ctype, name)
-    return ok(f"{len(orgs)} compensators", organisationInfosList=[_org_info(o) for o in orgs])
+    return m.OrganisationInfosListResponse(
+        message=f"{len(orgs)} compensators", organisation_infos_list=[_org_info(o) for o in orgs]
+    )
 
 
-def search_compensators_by_insurer_index(call: Call) -> dict[str, Any]:
-    ctype, name = _compensator_filters(call)
+def search_compensators_by_insurer_index(
+    call: Call[m.SearchCompensatorsByInsurerIndex],
+) -> m.InsurerIndexList:
+    ctype, name = _compensator_filters(call.request)
     rows = call.uow.organisations.insurer_index(_service_column(call.service), ctype, name)
-    return ok(
-        f"{len(rows)} insurers",
-        insurerInfoList=[
-            {
-                "contactName": entry.contact_name or "",
-                "insurerName": entry.insurer_name,
-                "rapidInsurerId": org.organisation_id,
-                "rapidInsurerName": org.name,
-                "rapidInsurerPath": f"/{org.organisation_id}",
-            }
+    return m.InsurerIndexList(
+        message=f"{len(rows)} insurers",
+        insurer_info_list=[
+            m.InsurerInfo(
+                contact_name=entry.contact_name or "",
+                insurer_name=entry.insurer_name,
+                rapid_insurer_id=org.organisation_id,
+                rapid_insurer_name=org.name,
+                rapid_insurer_path=f"/{org.organisation_id}",
+            )
             for entry, org in rows
         ],
     )
 
 
-def get_hospitals_list(call: Call) -> dict[str, Any]:
-    name, postcode = call.optional("hospitalName"), call.optional("postCode")
+def get_hospitals_list(call: Call[m.GetHospitalsList]) -> m.HospitalsListResponse:
+    name, postcode = given(call.request.hospital_name), given(call.request.post_code)
     if name is None and postcode is None:
-        raise InputMissing("hospitalName or postCode", field="hospitalName")
+        raise InputMissing("hospital_name or post_code", field="hospital_name")
     rows = call.uow.hospitals.search(name, postcode, HOSPITALS_MAX + 1)
     message = f"{min(len(rows), HOSPITALS_MAX)} hospitals"
     if len(rows) > HOSPITALS_MAX:
         message += f" (first {HOSPITALS_MAX} shown; refine the search)"
-    return ok(
-        message,
-        hospitalsList=[
-            {
-                "addressLine1": h.address_line1,
-                "addressLine2": h.address_line2,
-                "addressLine3": h.address_line3,
-                "addressLine4": h.address_line4,
-                "name": h.name,
-                "postCode": h.post_code,
-            }
+    return m.HospitalsListResponse(
+        message=message,
+        hospitals_list=[
+            m.Hospital(
+                address_line1=h.address_line1,
+                address_line2=h.address_line2,
+                address_line3=h.address_line3,
+                address_line4=h.address_line4,
+                name=h.name,
+                post_code=h.post_code,
+            )
             for h in rows[:HOSPITALS_MAX]
         ],
     )

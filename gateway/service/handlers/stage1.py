@@ -16,8 +16,9 @@ from gateway.domain.deadlines import liability_deadline, stage1_costs_deadline
 from gateway.domain.lifecycle import NEW
 from gateway.domain.services import Service, Side
 from gateway.errors import BusinessRuleViolation, InputInvalid, Violation
+from gateway.service import messages as m
 from gateway.service.claims import workflow as wf
-from gateway.service.gateway import Call, OperationSpec, ok
+from gateway.service.gateway import Call, OperationSpec, required, required_flag
 from gateway.store.models import Claim
 from gateway.validation.context import RuleContext
 from gateway.validation.engine import ValidatedPack, validate_pack
@@ -26,7 +27,7 @@ from gateway.validation.packs import Pack
 REFERENCE = re.compile(r"^[^|¦#$,£~^`\[\]{}_€¬][A-Za-z0-9 \\/.\-]{0,48}[A-Za-z0-9]?$")
 
 
-def _rule_context(call: Call, claim: Claim | None) -> RuleContext:
+def _rule_context(call: Call[Any], claim: Claim | None) -> RuleContext:
     service = call.service
     column = "rta_enabled" if service is Service.RTA else "elpl_enabled"
 
@@ -50,9 +51,8 @@ def _rule_context(call: Call, claim: Claim | None) -> RuleContext:
 
 
 def _validate(
-    call: Call, release: str, pack: Pack, field: str, claim: Claim | None = None
+    call: Call[Any], release: str, pack: Pack, text: str, claim: Claim | None = None
 ) -> tuple[str, ValidatedPack]:
-    text = str(call.require(field))
     validated = validate_pack(
         call.env.registry, call.service, release, pack, text, _rule_context(call, claim)
     )
@@ -61,7 +61,10 @@ def _validate(
 
 
 def _hold_reference(
-    call: Call, validated: ValidatedPack, revalidate: Callable[[], Any], claim: Claim | None = None
+    call: Call[Any],
+    validated: ValidatedPack,
+    revalidate: Callable[[], Any],
+    claim: Claim | None = None,
 ) -> None:
     """Make the CNF's reference this request's until it commits. The reference rule judged it
     free while holding it (PostgreSQL, or a SQLite request already writing): nothing to do.
@@ -77,7 +80,9 @@ def _hold_reference(
         revalidate()
 
 
-def _store_pack(call: Call, claim: Claim, pack: Pack, text: str, *, first: bool = False) -> None:
+def _store_pack(
+    call: Call[Any], claim: Claim, pack: Pack, text: str, *, first: bool = False
+) -> None:
     number = 1 if first else len(call.uow.claims.packs(claim.id, pack.value)) + 1
     call.uow.claims.add_pack(
         claim_id=claim.id,
@@ -90,12 +95,12 @@ def _store_pack(call: Call, claim: Claim, pack: Pack, text: str, *, first: bool 
     )
 
 
-def _answer(claim: Claim, message: str) -> dict[str, Any]:
-    return ok(message, claimInfo=wf.claim_info(claim))
+def _answer(claim: Claim, message: str) -> m.ClaimInfoResponse:
+    return m.ClaimInfoResponse(message=message, claim_info=wf.claim_info(claim))
 
 
 def _apply_cnf(
-    call: Call, claim: Claim, validated: ValidatedPack, sent: date, calendar: BusinessCalendar
+    call: Call[Any], claim: Claim, validated: ValidatedPack, sent: date, calendar: BusinessCalendar
 ) -> None:
     """What a (re)sent CNF decides: compensator, references, child flag, deadlines."""
     f = validated.facts
@@ -121,13 +126,13 @@ def _apply_cnf(
     claim.liability_rule, claim.liability_deadline = deadline.rule, deadline.due
 
 
-def _judge_cnf(call: Call) -> tuple[str, ValidatedPack]:
+def _judge_cnf(call: Call[m.AddClaim]) -> tuple[str, ValidatedPack]:
     """addClaim's pack, judged against the current release before the request starts writing."""
     release = call.env.registry.current(call.service, call.settings.current_release(call.service))
-    return _validate(call, release.name, Pack.CNF, "claimXML")
+    return _validate(call, release.name, Pack.CNF, required(call.request.claim_xml, "claim_xml"))
 
 
-def add_claim(call: Call) -> dict[str, Any]:
+def add_claim(call: Call[m.AddClaim]) -> m.ClaimInfoResponse:
     text, validated = call.prepared
     _hold_reference(call, validated, lambda: _judge_cnf(call))
     release = validated.release
@@ -162,14 +167,15 @@ def add_claim(call: Call) -> dict[str, Any]:
     return _answer(claim, "Claim submitted")
 
 
-def resend_rejected_claim(call: Call) -> dict[str, Any]:
-    claim = wf.begin(call)
+def resend_rejected_claim(call: Call[m.ResendRejectedClaim]) -> m.ClaimInfoResponse:
+    claim = wf.begin(call, call.request.claim_data)
     transition = wf.resolve(call, claim)
-    text, validated = _validate(call, claim.release, Pack.CNF_RESEND, "claimXML", claim)
+    sent = required(call.request.claim_xml, "claim_xml")
+    text, validated = _validate(call, claim.release, Pack.CNF_RESEND, sent, claim)
     _hold_reference(
         call,
         validated,
-        lambda: _validate(call, claim.release, Pack.CNF_RESEND, "claimXML", claim),
+        lambda: _validate(call, claim.release, Pack.CNF_RESEND, sent, claim),
         claim,
     )
     calendar = call.env.calendar(call.uow)
@@ -189,14 +195,12 @@ def resend_rejected_claim(call: Call) -> dict[str, Any]:
     return _answer(claim, "Claim resent")
 
 
-def accept_claim(call: Call) -> dict[str, Any]:
-    claim = wf.begin(call)
-    reference = str(call.require("insurerClaimReferenceNumber")).strip()
+def accept_claim(call: Call[m.AcceptClaim]) -> m.ClaimInfoResponse:
+    claim = wf.begin(call, call.request.claim_data)
+    field = "insurer_claim_reference_number"
+    reference = required(call.request.insurer_claim_reference_number, field).strip()
     if len(reference) > 50 or not REFERENCE.match(reference):
-        raise InputInvalid(
-            "insurerClaimReferenceNumber: not a valid reference (max 50)",
-            field="insurerClaimReferenceNumber",
-        )
+        raise InputInvalid(f"{field}: not a valid reference (max 50)", field=field)
     transition = wf.resolve(call, claim, {"insurer_type": claim.insurer_type})
     claim.insurer_reference = reference
     claim.accepting_branch_id = call.who.branch_id or claim.comp_branch_id
@@ -210,12 +214,13 @@ def accept_claim(call: Call) -> dict[str, Any]:
     return _answer(claim, "Claim accepted")
 
 
-def reject_claim_to_cr(call: Call) -> dict[str, Any]:
-    claim = wf.begin(call)
-    code = str(call.require("rejectionReasonCode")).strip()
+def reject_claim_to_cr(call: Call[m.RejectClaimToCR]) -> m.ClaimInfoResponse:
+    claim = wf.begin(call, call.request.claim_data)
+    code = required(call.request.rejection_reason_code, "rejection_reason_code").strip()
     if code not in rejection_codes(call.service):
         raise InputInvalid(
-            f"rejectionReasonCode '{code[:3]}' is not a valid C30 code", field="rejectionReasonCode"
+            f"rejection_reason_code '{code[:3]}' is not a valid C30 code",
+            field="rejection_reason_code",
         )
     transition = wf.resolve(call, claim)
     claim.rejection_code, claim.rejected_by_org_id = code, claim.comp_org_id
@@ -232,9 +237,9 @@ def reject_claim_to_cr(call: Call) -> dict[str, Any]:
     return _answer(claim, "Claim rejected")
 
 
-def apply_article75(call: Call) -> dict[str, Any]:
-    claim = wf.begin(call)
-    applied = call.require_flag("isArticle75")
+def apply_article75(call: Call[m.ApplyArticle75]) -> m.ClaimInfoResponse:
+    claim = wf.begin(call, call.request.claim_data)
+    applied = required_flag(call.request.is_article75, "is_article75")
     transition = wf.resolve(call, claim, {"isArticle75": applied})
     claim.article75 = applied
     if applied:
@@ -261,12 +266,11 @@ def _age(dob: date, on: date) -> int:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
-def send_liability_decision(call: Call) -> dict[str, Any]:
-    claim = wf.begin(call)
+def send_liability_decision(call: Call[m.SendLiabilityDecision]) -> m.ClaimInfoResponse:
+    claim = wf.begin(call, call.request.claim_data)
     wf.require_allowed(call, claim)  # phase and side first, the pack after
-    text, validated = _validate(
-        call, claim.release, Pack.INSURER_RESPONSE, "insurerResponseXml", claim
-    )
+    sent = required(call.request.insurer_response_xml, "insurer_response_xml")
+    text, validated = _validate(call, claim.release, Pack.INSURER_RESPONSE, sent, claim)
     decision = validated.facts.liability_decision or ""
     child = is_child(claim, wf.today(call))
     transition = wf.resolve(call, claim, {"LiabilityDecision": decision, "child": child})
@@ -279,18 +283,32 @@ def send_liability_decision(call: Call) -> dict[str, Any]:
     return _answer(claim, f"Liability decision {decision} sent")
 
 
-def acknowledge(call: Call) -> dict[str, Any]:
+#: The acknowledgements: requests that name the claim and nothing else.
+Acknowledgement = (
+    m.AcknowledgeRejectedClaim
+    | m.ExitRejectedClaim
+    | m.AcknowledgeLiabilityAdmitted
+    | m.AcknowledgeLiabilityAdmittedForChild
+    | m.AcknowledgeLiabilityAdmittedWithNeg
+    | m.AcknowledgeDeniedLiability
+    | m.AcknowledgeLiabilityDecisionTimeout
+    | m.AcknowledgeFraudStated
+    | m.AcknowledgeExitProcess
+)
+
+
+def acknowledge(call: Call[Acknowledgement]) -> m.ClaimInfoResponse:
     """Every acknowledgement: the lifecycle table decides the target; nothing else changes."""
-    claim = wf.begin(call)
+    claim = wf.begin(call, call.request.claim_data)
     transition = wf.resolve(call, claim)
     wf.enter(call, claim, transition, call.env.calendar(call.uow))
     return _answer(claim, "Acknowledged")
 
 
-def state_fraud(call: Call) -> dict[str, Any]:
-    claim = wf.begin(call)
-    code = str(call.require("reasonCode")).strip()
-    description = str(call.require("reasonDescription")).strip()
+def state_fraud(call: Call[m.StateFraud]) -> m.ClaimInfoResponse:
+    claim = wf.begin(call, call.request.claim_data)
+    code = required(call.request.reason_code, "reason_code").strip()
+    description = required(call.request.reason_description, "reason_description").strip()
     transition = wf.resolve(call, claim)
     problems = []
     if code != "0":
@@ -306,21 +324,21 @@ def state_fraud(call: Call) -> dict[str, Any]:
     return _answer(claim, "Fraud stated")
 
 
-def set_stage1_payment(call: Call) -> dict[str, Any]:
-    claim = wf.begin(call)
-    paid = call.require_flag("isStage1Paid")
+def set_stage1_payment(call: Call[m.SetStage1Payment]) -> m.ClaimInfoResponse:
+    claim = wf.begin(call, call.request.claim_data)
+    paid = required_flag(call.request.is_stage1_paid, "is_stage1_paid")
     transition = wf.resolve(call, claim)
     claim.stage1_paid = paid
     wf.enter(call, claim, transition, call.env.calendar(call.uow))
     return _answer(claim, "Stage 1 payment recorded")
 
 
-def exit_process(call: Call) -> dict[str, Any]:
-    claim = wf.begin(call)
+def exit_process(call: Call[m.ExitProcess]) -> m.ClaimInfoResponse:
+    claim = wf.begin(call, call.request.claim_data)
     transition = wf.resolve(call, claim)
     side = call.who.side
-    code = str(call.require("exitReasonCode")).strip()
-    comment = str(call.optional("exitComment", "")).strip()
+    code = required(call.request.exit_reason_code, "exit_reason_code").strip()
+    comment = (call.request.exit_comment or "").strip()
     if code not in exit_codes(call.service, side, claim.release):
         raise BusinessRuleViolation(
             [
@@ -353,12 +371,12 @@ def exit_process(call: Call) -> dict[str, Any]:
     return _answer(claim, "Exit process started")
 
 
-def get_claims_status(call: Call) -> dict[str, Any]:
-    claim = wf.load(call, call.require("applicationId"))
-    return ok(
-        "Claim status",
-        claimInfo=wf.claim_info(claim),
-        gdprClaimDeleted=1 if claim.gdpr_deleted else 0,
+def get_claims_status(call: Call[m.GetClaimsStatus]) -> m.ClaimInfo2Response:
+    claim = wf.load(call, call.request.application_id)
+    return m.ClaimInfo2Response(
+        message="Claim status",
+        claim_info=wf.claim_info(claim),
+        gdpr_claim_deleted=1 if claim.gdpr_deleted else 0,
     )
 
 
