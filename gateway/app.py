@@ -30,11 +30,14 @@ class Components:
     service: GatewayService
 
 
-def build(settings: Settings, clock: Clock | None = None) -> Components:
+def build(
+    settings: Settings, clock: Clock | None = None, registry: ReleaseRegistry | None = None
+) -> Components:
+    """The components of one process; ``registry`` reuses compiled schemas (tests do)."""
     database = Database(make_engine(settings.database_url))
     auth = Authenticator(settings)
     clock = clock or _default_clock(settings, database)
-    registry = ReleaseRegistry.load(settings.schemas_dir)
+    registry = registry or ReleaseRegistry.load(settings.schemas_dir)
     for service_kind in Service:
         registry.current(service_kind, settings.current_release(service_kind))
     load_all()

@@ -247,3 +247,21 @@ def _wait_healthy(server: GunicornServer) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("gateway serve never became healthy")
+
+
+# ---------------------------------------------------------------------- in-process harness
+@pytest.fixture(scope="session")
+def harness_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.harness import template
+
+    return template(tmp_path_factory.mktemp("harness"))
+
+
+@pytest.fixture
+def harness(harness_template: Path, tmp_path: Path) -> Iterator[Any]:
+    """Operations run in process through the service layer (``tests.harness.Harness``)."""
+    from tests.harness import Harness
+
+    running = Harness.on_copy(harness_template, tmp_path)
+    yield running
+    running.close()
