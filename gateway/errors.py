@@ -1,9 +1,13 @@
 """The gateway's exception tree.
 
-Every error the gateway raises on purpose is a ``GatewayError``. Two places turn them into wire
-answers: ``gateway.soap.app`` answers envelope errors with SOAP Faults, and
-``gateway.service.gateway.GatewayService.handle`` answers refusals with ``Failure`` and their
-catalogue key (operations.md section 6), anything else with ``Error``/``INTERNAL_ERROR``.
+Every error the gateway raises on purpose is a ``GatewayError``. ``GatewayService.handle``
+(gateway.service.gateway) turns what a request ended with into an ``Outcome``: ``Refused`` for a
+refusal (its catalogue key, operations.md section 6), ``Failed`` for anything else. One module,
+``gateway.soap.answers``, writes every answer: ``Failure`` for a refusal (with ``claimInfo``
+where the refusal carries the claim and the operation's result declares it), ``Error`` /
+``INTERNAL_ERROR`` for a failure, and a SOAP Fault for an envelope error. Refusals name request
+fields by their path in the typed request (``claim_data.application_id``); the answer names them
+as the caller sent them (``claimData/applicationId``).
 
     GatewayError
     ├── EnvelopeError                  -> SOAP Fault (faultcode in ``fault_code``)
