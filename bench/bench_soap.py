@@ -1,8 +1,11 @@
 """Throughput of getSystemProcessVersion through ``gateway serve`` (2 workers) against a bare WSGI
 app returning a fixed envelope under the same gunicorn settings. Prints both rates and the ratio,
 and the rate of ``floor_app`` (only the database work every request needs, on the raw driver)
-to show how much of the gap is the database's. Each round measures the three once; the figures
-are the medians of the rounds (a shared 2-core machine varies by a fifth between runs).
+to show how much of the gap is the database's. Where spyne is installed (``make bench`` installs
+the ``bench`` extra), it also measures ``peer_spyne``: the same operation in spyne over the
+gateway's own service path (token check, journal), and spyne alone with a fixed answer, the peer
+of the bare app. Each round measures every server once; the figures are the medians of the rounds
+(a shared 2-core machine varies by a fifth between runs).
 
     python bench/bench_soap.py [--seconds 6] [--rounds 3] [--clients 4]
                                [--database-url postgresql+psycopg://postgres@127.0.0.1/test]
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -150,6 +154,10 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
         "floor": (gunicorn("floor_app:app"), {**env, "FLOOR_DATABASE_URL": url}),
         "bare": (gunicorn("bare_app:app"), env),
     }
+    with_spyne = importlib.util.find_spec("spyne") is not None
+    if with_spyne:
+        servers["spyne"] = (gunicorn("peer_spyne:app"), env)
+        servers["spyne-bare"] = (gunicorn("peer_spyne:app"), {**env, "PEER_NO_DATABASE": "1"})
     rates: dict[str, list[float]] = {name: [] for name in servers}
     errors = dict.fromkeys(servers, 0)
     for n in range(args.rounds):
@@ -170,12 +178,29 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
     print(line("gateway serve (2 workers):", "gateway"))
     print(line("floor app (token SELECT + journal INSERTs, raw driver):", "floor"))
     print(line("bare WSGI app, same gunicorn settings:", "bare"))
+    if with_spyne:
+        print(line("spyne peer (gateway service path, spyne SOAP layer):", "spyne"))
+        print(line("spyne peer, fixed answer (no database):", "spyne-bare"))
     print_ratios(
         med["gateway"],
         med["floor"],
         med["bare"],
         "gateway that journals every request in its own transaction",
     )
+    if with_spyne:
+        print(f"ratio gateway/spyne: {med['gateway'] / med['spyne']:.1%} (same service path)")
+        paired = [g / p for g, p in zip(rates["gateway"], rates["spyne"], strict=True)]
+        print(
+            f"  per round (measured back to back): median {statistics.median(paired):.1%}; "
+            + ", ".join(f"{r:.0%}" for r in paired)
+        )
+        print(f"ratio spyne-bare/bare: {med['spyne-bare'] / med['bare']:.1%} (SOAP layer alone)")
+        print(
+            "ms per request (1000 / req/s, the whole machine): "
+            + ", ".join(f"{name} {1000 / med[name]:.2f}" for name in servers)
+        )
+    else:
+        print("spyne peer skipped: spyne is not installed (pip install -e '.[bench]')")
     return 0
 
 

@@ -31,6 +31,7 @@ def run(script: str, *args: str) -> None:
 run("bench_soap.py")
 if postgres_answers():
     run("bench_soap.py", "--database-url", PG)
+run("bench_peer.py")
 run("bench_validate.py")
 run("bench_claims.py")
 if postgres_answers():
