@@ -27,11 +27,21 @@ class _FixedService:
 
     operations: dict[str, Any] = {}
 
-    def handle(self, req: Any, encode: Callable[[dict[str, Any]], bytes]) -> bytes:
+    def handle(self, req: Any, answer: Callable[[Any], bytes]) -> bytes:
+        from gateway.service import messages
+        from gateway.service.gateway import Done
+
         req.decode()
-        version = {"processName": "RTA", "versionMajor": 7, "versionMinor": 0}
-        result = {"code": "Ok", "message": "Current process version", "details": "", "trace": ""}
-        return encode({**result, "systemProcessVersion": version})
+        version = messages.SystemProcessVersion(
+            process_name="RTA", version_major=7, version_minor=0
+        )
+        return answer(
+            Done(
+                messages.SystemProcessVersionResponse(
+                    message="Current process version", system_process_version=version
+                )
+            )
+        )
 
     def journal_fault(self, *args: Any) -> None:
         pass

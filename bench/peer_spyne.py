@@ -95,26 +95,50 @@ def _fixed() -> dict[str, Any]:
 
 def _through_gateway(ctx: Any, access_token: str | None) -> dict[str, Any]:
     from gateway.domain.services import Service
-    from gateway.service.gateway import ServiceRequest
+    from gateway.service import messages
+    from gateway.service.gateway import Decoded, Done, Outcome, Refused, ServiceRequest
 
     request = ServiceRequest(
         PATH,
         Service.RTA,
         "token",
         "getSystemProcessVersion",
-        lambda: {"accessToken": access_token},
+        lambda: Decoded(messages.GetSystemProcessVersion(), access_token=access_token),
         str(uuid.uuid4()),
         ctx.transport.req_env.get("REMOTE_ADDR"),
         b"".join(ctx.in_string),
     )
-    results: list[dict[str, Any]] = []
+    outcomes: list[Outcome] = []
 
-    def keep(result: dict[str, Any]) -> bytes:
-        results.append(result)
+    def keep(outcome: Outcome) -> bytes:
+        outcomes.append(outcome)
         return b""  # spyne writes the answer
 
     _gateway().handle(request, keep)
-    return results[-1]
+    outcome = outcomes[-1]
+    if isinstance(outcome, Done):
+        version = outcome.result.system_process_version
+        return {"code": "Ok", "message": outcome.result.message, "details": "", "trace": ""} | {
+            "systemProcessVersion": {
+                "processName": version.process_name,
+                "versionMajor": version.version_major,
+                "versionMinor": version.version_minor,
+            }
+        }
+    if isinstance(outcome, Refused):
+        refusal = outcome.refusal
+        return {
+            "code": "Failure",
+            "message": refusal.message,
+            "details": refusal.details(),
+            "trace": "",
+        }
+    return {
+        "code": "Error",
+        "message": "An unexpected error occurred",
+        "details": "INTERNAL_ERROR",
+        "trace": outcome.incident,
+    }
 
 
 class PIPService(ServiceBase):  # spyne names the WSDL's service after this class
