@@ -30,8 +30,10 @@ catalogue key (operations.md section 6), anything else with ``Error``/``INTERNAL
     │   └── OperationNotAvailable      NOT_IMPLEMENTED (operation of a later release of the product)
     ├── StartupError                   the gateway refuses to start (bad configuration, broken XSD)
     └── LifecycleError                 (gateway.domain.lifecycle) a broken lifecycle table, or a
-                                       handler that did not supply a transition's facts: a bug,
-                                       answered as Error/INTERNAL_ERROR
+        │                              handler that did not supply a transition's facts: a bug,
+        │                              answered as Error/INTERNAL_ERROR
+        └── DeadlineTableError         (gateway.domain.phase_deadlines) a broken phase-deadline
+                                       table, or a deadline's facts or dates not supplied
 """
 
 from __future__ import annotations
