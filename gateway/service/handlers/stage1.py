@@ -12,7 +12,6 @@ from typing import Any
 from gateway.domain import notifications as notices
 from gateway.domain.calendar import BusinessCalendar
 from gateway.domain.codes import REJECTION_REASONS, exit_codes, exit_label, rejection_codes
-from gateway.domain.deadlines import liability_deadline, stage1_costs_deadline
 from gateway.domain.lifecycle import NEW
 from gateway.domain.services import Service, Side
 from gateway.errors import BusinessRuleViolation, InputInvalid, Violation
@@ -111,14 +110,6 @@ def _apply_cnf(
     claim.claim_type = f.claim_type
     claim.sent_date = sent
     claim.dispatched_at = call.now
-    deadline = liability_deadline(
-        calendar,
-        call.service,
-        sent,
-        f.claim_type,
-        mib_or_art75=call.service is Service.RTA and claim.insurer_type == "M",
-    )
-    claim.liability_rule, claim.liability_deadline = deadline.rule, deadline.due
 
 
 def _judge_cnf(call: Call) -> tuple[str, ValidatedPack]:
@@ -175,7 +166,6 @@ def resend_rejected_claim(call: Call) -> dict[str, Any]:
     calendar = call.env.calendar(call.uow)
     _apply_cnf(call, claim, validated, wf.today(call), calendar)
     _store_pack(call, claim, Pack.CNF_RESEND, text)
-    claim.deadline_rule = None  # deadlines restart from the resend (lifecycle.md 5.4)
     wf.enter(
         call,
         claim,
@@ -237,11 +227,6 @@ def apply_article75(call: Call) -> dict[str, Any]:
     applied = call.require_flag("isArticle75")
     transition = wf.resolve(call, claim, {"isArticle75": applied})
     claim.article75 = applied
-    if applied:
-        deadline = liability_deadline(
-            call.env.calendar(call.uow), call.service, claim.sent_date, mib_or_art75=True
-        )
-        claim.liability_rule, claim.liability_deadline = deadline.rule, deadline.due
     wf.enter(call, claim, transition, call.env.calendar(call.uow))
     return _answer(claim, "Article 75 decision recorded")
 
@@ -272,10 +257,7 @@ def send_liability_decision(call: Call) -> dict[str, Any]:
     transition = wf.resolve(call, claim, {"LiabilityDecision": decision, "child": child})
     _store_pack(call, claim, Pack.INSURER_RESPONSE, text)
     claim.child_at_stage1 = child
-    calendar = call.env.calendar(call.uow)
-    if decision == "A" and call.service is Service.RTA:
-        claim.stage1_costs_deadline = stage1_costs_deadline(calendar, wf.today(call)).due
-    wf.enter(call, claim, transition, calendar)
+    wf.enter(call, claim, transition, call.env.calendar(call.uow))
     return _answer(claim, f"Liability decision {decision} sent")
 
 
