@@ -130,7 +130,7 @@ def _through_gateway(ctx: Any, access_token: str | None) -> dict[str, Any]:
         return {
             "code": "Failure",
             "message": refusal.message,
-            "details": refusal.details(),
+            "details": refusal.details,
             "trace": "",
         }
     return {

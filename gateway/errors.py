@@ -34,8 +34,10 @@ as the caller sent them (``claimData/applicationId``).
     │   └── OperationNotAvailable      NOT_IMPLEMENTED (operation of a later release of the product)
     ├── StartupError                   the gateway refuses to start (bad configuration, broken XSD)
     └── LifecycleError                 (gateway.domain.lifecycle) a broken lifecycle table, or a
-                                       handler that did not supply a transition's facts: a bug,
-                                       answered as Error/INTERNAL_ERROR
+        │                              handler that did not supply a transition's facts: a bug,
+        │                              answered as Error/INTERNAL_ERROR
+        └── DeadlineTableError         (gateway.domain.phase_deadlines) a broken phase-deadline
+                                       table, or a deadline's facts or dates not supplied
 """
 
 from __future__ import annotations
@@ -168,8 +170,13 @@ class Refusal(GatewayError):
             return self.specifics
         return _FIELD_PATH.sub(lambda match: label(match.group(0)), self.specifics)
 
-    def details(self, label: Callable[[str], str] | None = None) -> str:
-        """What the answer's ``details`` says: the key, then the specifics."""
+    @property
+    def details(self) -> str:
+        """The answer's ``details``: the key, then the specifics (fields by their paths)."""
+        return self.details_for(None)
+
+    def details_for(self, label: Callable[[str], str] | None) -> str:
+        """``details`` with the fields named by ``label``, a front end's name for a path."""
         specifics = self.rendered(label)
         return f"{self.key}: {specifics}" if specifics else self.key
 

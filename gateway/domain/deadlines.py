@@ -4,7 +4,8 @@ Each ``DeadlineRule`` says how many business days it counts per service and clai
 counted from, the phases it times out (empty: information only), the warnings it sends and its
 ``TimeOutType`` code (payloads.md section 7) per phase. The functions take a ``BusinessCalendar``
 and dates (Europe/London calendar dates) and return dates; the clock, the timers and the storage
-of the current deadline belong to the service layer.
+of the current deadline belong to the service layer. Which rule a phase arms, continues or cancels
+on entry is the table of ``phase_deadlines``.
 
 Rules of operations.md 4.5 that move deadlines: ``resendRejectedClaim`` restarts D1/D2/D3 from the
 resend date; ``reassignToAnotherCM`` keeps the sent date and the liability deadline (EL/PL: only a
@@ -262,11 +263,19 @@ def liability_deadline(
         return rule_deadline(calendar, rule, sent_date, service)
     if mib_or_art75:
         raise ValueError("D3 (MIB / Article 75) applies to RTA claims only")
+    start = liability_start(calendar, sent_date, acknowledged_on)
+    return rule_deadline(calendar, "D2", start, service, claim_type)
+
+
+def liability_start(
+    calendar: BusinessCalendar, sent_date: date, acknowledged_on: date | None = None
+) -> date:
+    """Where EL/PL D2 counts from: the acknowledgement date, or the D1 date when the claim was
+    acknowledged after it or not (yet) at all (lifecycle.md 5.3, decided)."""
     d1 = acknowledgement_deadline(calendar, sent_date).due
     if acknowledged_on is not None and acknowledged_on < sent_date:
         raise ValueError(f"acknowledged on {acknowledged_on}, before the sent date {sent_date}")
-    start = acknowledged_on if acknowledged_on is not None and acknowledged_on <= d1 else d1
-    return rule_deadline(calendar, "D2", start, service, claim_type)
+    return acknowledged_on if acknowledged_on is not None and acknowledged_on <= d1 else d1
 
 
 def stage1_costs_deadline(calendar: BusinessCalendar, admission_date: date) -> Deadline:

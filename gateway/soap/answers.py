@@ -33,7 +33,7 @@ def answer(binding: Binding, operation: str, outcome: Outcome) -> bytes:
     elif isinstance(outcome, Refused):
         refusal = outcome.refusal
         result = _result(
-            binding, result_type, "Failure", refusal.message, refusal.details(binding.label), ""
+            binding, result_type, "Failure", refusal.message, refusal.details_for(binding.label), ""
         )
         if refusal.claim is not None and "claim_info" in result.__dataclass_fields__:
             result.claim_info = refusal.claim

@@ -194,7 +194,7 @@ def test_operations_by_application_id_refuse_an_unseen_claim(
     assert harness.refused(operation, request, as_="cr2-rta-ch").key == "CLAIM_NOT_FOUND"
     assert harness.refused(operation, request, as_="cr-admin").key == "PROFILE_NOT_ALLOWED"
     missing = m.OPERATIONS[operation][0]()
-    assert harness.refused(operation, missing, as_="cr-rta-ch").details() == (
+    assert harness.refused(operation, missing, as_="cr-rta-ch").details == (
         "INPUT_MISSING: application_id"
     )
 

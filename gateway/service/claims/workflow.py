@@ -12,19 +12,19 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date
-from typing import Any
+from typing import Any, Final
 
 from gateway.domain import notifications as notices
 from gateway.domain.calendar import BusinessCalendar
-from gateway.domain.deadlines import (
-    DEADLINES,
-    Deadline,
-    deadline_continues,
-    london_date,
-    rules_for_phase,
-    warning_dates,
+from gateway.domain.deadlines import DEADLINES, Deadline, london_date, warning_dates
+from gateway.domain.lifecycle import LIFECYCLES, NEW, Lifecycle, Transition
+from gateway.domain.phase_deadlines import (
+    Action,
+    EntryDecision,
+    EntryFacts,
+    Start,
+    deadline_for_entry,
 )
-from gateway.domain.lifecycle import LIFECYCLES, Lifecycle, Transition
 from gateway.domain.services import Service, Side
 from gateway.errors import ClaimLocked, ClaimNotFound, GuidStale, InputInvalid, PhaseNotAllowed
 from gateway.service import messages
@@ -162,11 +162,13 @@ def enter(
     *,
     actor_side: Side | None = None,
     notice: tuple[Side, str] | None = None,
+    dates: Mapping[Start, date] | None = None,
 ) -> None:
     """Move ``claim`` along ``transition``: new GUID, deadlines, locks, notifications.
 
     ``notice`` is an event-specific message (lifecycle.md 6) that replaces the generic
-    phase-change message to that side.
+    phase-change message to that side. ``dates`` are earlier events a deadline of the new phase
+    counts from, beyond those the claim keeps (see ``entry_decision``).
     """
     service = Service(claim.service)
     lc = lifecycle(service)
@@ -179,7 +181,7 @@ def enter(
     if target.end:
         claim.ended = True
         claim.end_date = london_date(call.now)
-    rearm(call, claim, source, calendar)
+    rearm(call, claim, source, calendar, dates)
     _release_locks(claim, target.worklist, target.end)
     call.facts.phase_after, call.facts.guid_after = claim.phase, claim.guid
     side = actor_side or (call.caller.side if call.caller else Side.SYSTEM)
@@ -198,30 +200,74 @@ def enter(
         )
 
 
-def rearm(call: Call[Any], claim: Claim, source: str, calendar: BusinessCalendar) -> None:
-    """Keep a running deadline that carries into the new phase; otherwise arm the new phase's."""
-    if (
-        claim.deadline_rule
-        and deadline_continues(claim.deadline_rule, source, claim.phase)
-        and claim.deadline_rule == claim.liability_rule
-    ):
+def rearm(
+    call: Call[Any],
+    claim: Claim,
+    source: str,
+    calendar: BusinessCalendar,
+    dates: Mapping[Start, date] | None = None,
+) -> None:
+    """Do what the phase-deadline table says on entering the claim's (new) phase."""
+    decision = entry_decision(claim, calendar, source, dates)
+    if decision.action is Action.KEEP:
         # The deadline runs on; its pending timers now belong to the new activity.
         call.uow.claims.retag_timers(claim.id, claim.guid)
         return
-    deadline = deadline_on_entry(claim, calendar)
-    arm(call, claim, deadline, calendar)
+    arm(call, claim, decision.deadline, calendar)
 
 
-def deadline_on_entry(claim: Claim, calendar: BusinessCalendar) -> Deadline | None:
-    """The deadline that times out the claim's current phase, if the phase has one.
+def deadline_on_entry(
+    claim: Claim,
+    calendar: BusinessCalendar,
+    source: str = NEW,
+    dates: Mapping[Start, date] | None = None,
+) -> Deadline | None:
+    """The deadline that times out the claim's current phase once entered from ``source``."""
+    return entry_decision(claim, calendar, source, dates).deadline
 
-    Stage 1: the liability deadline (D2, or D3 for MIB claims and once Article 75 applies),
-    counted from the sent date. Later stages arm their own deadlines when their packs arrive.
-    """
-    rules = {r.id for r in rules_for_phase(claim.phase)}
-    if {"D2", "D3"} & rules and claim.liability_deadline and claim.liability_rule:
-        return Deadline(claim.liability_rule, claim.liability_deadline)
-    return None
+
+#: Claim columns that keep a deadline after it stops running (the Data document's
+#: PreCalculatedTimeouts): rule -> (rule column or None, date column). Other information-only
+#: deadlines (D1, D14, D15) have no column yet; the table still computes them.
+_KEPT: Final[Mapping[str, tuple[str | None, str]]] = {
+    "D2": ("liability_rule", "liability_deadline"),
+    "D3": ("liability_rule", "liability_deadline"),
+    "D4": (None, "stage1_costs_deadline"),
+}
+
+
+def entry_decision(
+    claim: Claim,
+    calendar: BusinessCalendar,
+    source: str,
+    dates: Mapping[Start, date] | None = None,
+) -> EntryDecision:
+    """Ask the phase-deadline table about the claim entering its current phase from ``source``,
+    and keep the dates the claim records. The claim supplies its own facts and the CNF sent date;
+    ``claim.updated_at`` is the instant of the transition (``enter`` and ``addClaim`` set it)."""
+    running = None
+    if claim.deadline_rule and claim.deadline_date:
+        running = Deadline(claim.deadline_rule, claim.deadline_date)
+    facts = EntryFacts(
+        service=Service(claim.service),
+        phase=claim.phase,
+        source=source,
+        entered_on=london_date(claim.updated_at),
+        claim_type=claim.claim_type,
+        insurer_type=claim.insurer_type,
+        article75=claim.article75,
+        running=running,
+        dates={Start.CNF_SENT: claim.sent_date, **(dates or {})},
+    )
+    decision = deadline_for_entry(facts, calendar)
+    armed = (decision.deadline,) if decision.action is Action.ARM else ()
+    for deadline in (*armed, *decision.information):
+        if deadline is not None and deadline.rule in _KEPT:
+            rule_column, date_column = _KEPT[deadline.rule]
+            if rule_column:
+                setattr(claim, rule_column, deadline.rule)
+            setattr(claim, date_column, deadline.due)
+    return decision
 
 
 def arm(

@@ -197,8 +197,8 @@ def reassign_to_another_cm(call: Call[m.ReassignToAnotherCM]) -> m.ClaimInfoResp
     claim.accepting_branch_id = None
     claim.comp_allocated_user = None
     locking.set_lock(claim, Side.COMP, None, None)
-    # The sent date and the liability deadline are kept (lifecycle.md 5.4): enter() re-arms
-    # the liability deadline from the claim's stored date.
+    # The sent date and the liability deadline are kept (lifecycle.md 5.4): the phase-deadline
+    # table continues the running liability deadline on reassignment.
     cr_org = call.uow.organisations.get(claim.cr_org_id)
     wf.enter(
         call,

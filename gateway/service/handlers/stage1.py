@@ -10,9 +10,7 @@ from datetime import date
 from typing import Any
 
 from gateway.domain import notifications as notices
-from gateway.domain.calendar import BusinessCalendar
 from gateway.domain.codes import REJECTION_REASONS, exit_codes, exit_label, rejection_codes
-from gateway.domain.deadlines import liability_deadline, stage1_costs_deadline
 from gateway.domain.lifecycle import NEW
 from gateway.domain.services import Service, Side
 from gateway.errors import BusinessRuleViolation, InputInvalid, Violation
@@ -99,10 +97,9 @@ def _answer(claim: Claim, message: str) -> m.ClaimInfoResponse:
     return m.ClaimInfoResponse(message=message, claim_info=wf.claim_info(claim))
 
 
-def _apply_cnf(
-    call: Call[Any], claim: Claim, validated: ValidatedPack, sent: date, calendar: BusinessCalendar
-) -> None:
-    """What a (re)sent CNF decides: compensator, references, child flag, deadlines."""
+def _apply_cnf(call: Call[Any], claim: Claim, validated: ValidatedPack, sent: date) -> None:
+    """What a (re)sent CNF decides: compensator, references, child flag, the sent date (the
+    phase-deadline table counts the liability deadline from it)."""
     f = validated.facts
     path = (f.insurer_organization_path or "").strip().strip("/")
     claim.comp_org_id = path.split("/")[0]
@@ -116,14 +113,6 @@ def _apply_cnf(
     claim.claim_type = f.claim_type
     claim.sent_date = sent
     claim.dispatched_at = call.now
-    deadline = liability_deadline(
-        calendar,
-        call.service,
-        sent,
-        f.claim_type,
-        mib_or_art75=call.service is Service.RTA and claim.insurer_type == "M",
-    )
-    claim.liability_rule, claim.liability_deadline = deadline.rule, deadline.due
 
 
 def _judge_cnf(call: Call[m.AddClaim]) -> tuple[str, ValidatedPack]:
@@ -151,8 +140,8 @@ def add_claim(call: Call[m.AddClaim]) -> m.ClaimInfoResponse:
         ended=False,
         gdpr_deleted=False,
     )
+    _apply_cnf(call, claim, validated, sent)
     calendar = call.env.calendar(call.uow)
-    _apply_cnf(call, claim, validated, sent, calendar)
     call.uow.claims.add(claim)
     _store_pack(call, claim, Pack.CNF, text, first=True)
     wf.arm(call, claim, wf.deadline_on_entry(claim, calendar), calendar, new=True)
@@ -178,10 +167,9 @@ def resend_rejected_claim(call: Call[m.ResendRejectedClaim]) -> m.ClaimInfoRespo
         lambda: _validate(call, claim.release, Pack.CNF_RESEND, sent, claim),
         claim,
     )
+    _apply_cnf(call, claim, validated, wf.today(call))
     calendar = call.env.calendar(call.uow)
-    _apply_cnf(call, claim, validated, wf.today(call), calendar)
     _store_pack(call, claim, Pack.CNF_RESEND, text)
-    claim.deadline_rule = None  # deadlines restart from the resend (lifecycle.md 5.4)
     wf.enter(
         call,
         claim,
@@ -242,11 +230,6 @@ def apply_article75(call: Call[m.ApplyArticle75]) -> m.ClaimInfoResponse:
     applied = required_flag(call.request.is_article75, "is_article75")
     transition = wf.resolve(call, claim, {"isArticle75": applied})
     claim.article75 = applied
-    if applied:
-        deadline = liability_deadline(
-            call.env.calendar(call.uow), call.service, claim.sent_date, mib_or_art75=True
-        )
-        claim.liability_rule, claim.liability_deadline = deadline.rule, deadline.due
     wf.enter(call, claim, transition, call.env.calendar(call.uow))
     return _answer(claim, "Article 75 decision recorded")
 
@@ -276,10 +259,7 @@ def send_liability_decision(call: Call[m.SendLiabilityDecision]) -> m.ClaimInfoR
     transition = wf.resolve(call, claim, {"LiabilityDecision": decision, "child": child})
     _store_pack(call, claim, Pack.INSURER_RESPONSE, text)
     claim.child_at_stage1 = child
-    calendar = call.env.calendar(call.uow)
-    if decision == "A" and call.service is Service.RTA:
-        claim.stage1_costs_deadline = stage1_costs_deadline(calendar, wf.today(call)).due
-    wf.enter(call, claim, transition, calendar)
+    wf.enter(call, claim, transition, call.env.calendar(call.uow))
     return _answer(claim, f"Liability decision {decision} sent")
 
 
