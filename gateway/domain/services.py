@@ -16,6 +16,11 @@ class Service(StrEnum):
         """``processName`` of getSystemProcessVersion (spec README section 7)."""
         return "RTA" if self is Service.RTA else "ELPL"
 
+    @property
+    def enabled_flag(self) -> str:
+        """The organisation column that says it takes part in this service."""
+        return f"{self.value}_enabled"
+
 
 class Side(StrEnum):
     """Who acts: the claimant representative, the compensator, or the system (timeouts)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from gateway.domain.deadlines import london_midnight
 from gateway.domain.profiles import role_in
-from gateway.domain.services import Service, Side
+from gateway.domain.services import Side
 from gateway.errors import InputInvalid
 from gateway.service import messages
 from gateway.service.claims import workflow as wf
@@ -88,7 +88,7 @@ def criteria(call: Call[Any], given: messages.SearchClaimCriteria | None) -> q.S
     c = given or messages.SearchClaimCriteria()
     app_id = _text(c.application_id)
     sort_field = _text(c.sort_field) or "UpdateDate"
-    claim_type = _text(c.claim_type) if call.service is Service.ELPL else None
+    claim_type = _text(c.claim_type)  # only the EL/PL contract declares it
     if sort_field not in SORT_FIELDS:
         raise InputInvalid(f"sort_field '{sort_field[:20]}' is not valid", field="sort_field")
     if claim_type is not None and claim_type not in CLAIM_TYPES:
@@ -136,7 +136,7 @@ def _lock_holder(claim: q.ListRow, side: Side, now: datetime) -> str | None:
     return user if now - as_utc(at) < timedelta(minutes=wf.LOCK_MINUTES) else None
 
 
-def claim_row(claim: q.ListRow, side: Side, service: Service, now: datetime) -> messages.Claim:
+def claim_row(claim: q.ListRow, side: Side, now: datetime) -> messages.Claim:
     """One ``claim`` list row (operations.md 2.2) as the caller's side sees it."""
     info = wf.claim_info(claim)
     lock_user = _lock_holder(claim, side, now)
@@ -156,5 +156,5 @@ def claim_row(claim: q.ListRow, side: Side, service: Service, now: datetime) -> 
         printable_documents_count=0,
         version_major=claim.version_major,
         version_minor=claim.version_minor,
-        claim_type=claim.claim_type if service is Service.ELPL else None,
+        claim_type=claim.claim_type,  # written where the contract declares it (EL/PL)
     )

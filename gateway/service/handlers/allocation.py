@@ -171,9 +171,7 @@ def _reassignment_target(call: Call[m.ReassignToAnotherCM], claim: Claim) -> Org
     path = required(call.request.organisation_path, "organisation_path").strip().strip("/")
     org_id = path.split("/")[0]
     target = call.uow.organisations.get(org_id)
-    enabled = target is not None and (
-        target.rta_enabled if call.service is Service.RTA else target.elpl_enabled
-    )
+    enabled = target is not None and getattr(target, call.service.enabled_flag)
     if target is None or target.kind != "COMP" or not target.active or not enabled:
         problem = "is not an active compensator for this service"
     elif target.organisation_id == claim.comp_org_id:

@@ -96,7 +96,7 @@ def get_claim(call: Call[m.GetClaim]) -> m.StringResponse:
 def _claims_list(
     call: Call[Any], claims: Sequence[ListRow], truncated: bool, note: str
 ) -> m.ClaimsListResponse:
-    rows = [claim_lists.claim_row(c, call.who.side, call.service, call.now) for c in claims]
+    rows = [claim_lists.claim_row(c, call.who.side, call.now) for c in claims]
     return m.ClaimsListResponse(
         message=f"{len(rows)} claims" + (f" ({note})" if truncated else ""), claims_list=rows
     )

@@ -4,7 +4,7 @@ insurer index and hospitals (operations.md section 4.2)."""
 from __future__ import annotations
 
 from gateway.domain.releases import RELEASE_VERSIONS
-from gateway.domain.services import Service, Side
+from gateway.domain.services import Side
 from gateway.errors import InputInvalid, InputMissing, NotFound
 from gateway.service import messages as m
 from gateway.service.gateway import Call, OperationSpec, given, required
@@ -128,13 +128,9 @@ def _compensator_filters(
     return ctype, name.strip() if name else None
 
 
-def _service_column(service: Service) -> str:
-    return "rta_enabled" if service is Service.RTA else "elpl_enabled"
-
-
 def search_compensators(call: Call[m.SearchCompensators]) -> m.OrganisationInfosListResponse:
     ctype, name = _compensator_filters(call.request)
-    orgs = call.uow.organisations.compensators(_service_column(call.service), ctype, name)
+    orgs = call.uow.organisations.compensators(call.service.enabled_flag, ctype, name)
     return m.OrganisationInfosListResponse(
         message=f"{len(orgs)} compensators", organisation_infos_list=[_org_info(o) for o in orgs]
     )
@@ -144,7 +140,7 @@ def search_compensators_by_insurer_index(
     call: Call[m.SearchCompensatorsByInsurerIndex],
 ) -> m.InsurerIndexList:
     ctype, name = _compensator_filters(call.request)
-    rows = call.uow.organisations.insurer_index(_service_column(call.service), ctype, name)
+    rows = call.uow.organisations.insurer_index(call.service.enabled_flag, ctype, name)
     return m.InsurerIndexList(
         message=f"{len(rows)} insurers",
         insurer_info_list=[

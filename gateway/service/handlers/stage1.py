@@ -12,7 +12,7 @@ from typing import Any
 from gateway.domain import notifications as notices
 from gateway.domain.codes import REJECTION_REASONS, exit_codes, exit_label, rejection_codes
 from gateway.domain.lifecycle import NEW
-from gateway.domain.services import Service, Side
+from gateway.domain.services import Side
 from gateway.errors import BusinessRuleViolation, InputInvalid, Violation
 from gateway.service import messages as m
 from gateway.service.claims import workflow as wf
@@ -27,7 +27,7 @@ REFERENCE = re.compile(r"^[^|¦#$,£~^`\[\]{}_€¬][A-Za-z0-9 \\/.\-]{0,48}[A-Z
 
 def _rule_context(call: Call[Any], claim: Claim | None) -> RuleContext:
     service = call.service
-    column = "rta_enabled" if service is Service.RTA else "elpl_enabled"
+    column = service.enabled_flag
 
     def compensator(path: str) -> tuple[str, str] | None:
         org = call.uow.organisations.summary(path.strip().strip("/").split("/")[0])
