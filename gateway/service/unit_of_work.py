@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.store import write_behind
 from gateway.store.db import SNAPSHOT_OPTION, WriterLock
 from gateway.store.repositories import (
     CalendarRepository,
@@ -32,6 +33,12 @@ class UnitOfWork:
     operation's journal entry) and runs the writes deferred with ``write_later``. On PostgreSQL
     both parts are one transaction; on SQLite the snapshot ends and an IMMEDIATE transaction
     begins, so whatever the handler reads and writes is still one transaction.
+
+    The unit of work owns the session's write-behind (``writes``): the rows its repositories
+    add cheaply (new claims, and their packs, timers and notifications) wait there, and the
+    hook installed by ``Database`` writes them before any statement that reads or changes their
+    tables, before a flush of their tables' objects, and at ``commit()``; a rollback drops them.
+    Repositories hand rows over and query as usual; none of them writes pending rows itself.
     """
 
     def __init__(
@@ -59,12 +66,13 @@ class UnitOfWork:
 
     def _open(self, factory: sessionmaker[Session]) -> None:
         self.session = factory()
+        self.writes = write_behind.WriteBehind(self.session)
         self.organisations = OrganisationRepository(self.session)
         self.users = UserRepository(self.session)
         self.tokens = TokenRepository(self.session)
         self.journal = JournalRepository(self.session)
         self.hospitals = HospitalRepository(self.session)
-        self.claims = ClaimRepository(self.session)
+        self.claims = ClaimRepository(self.session, self.writes)
         self.calendar = CalendarRepository(self.session)
 
     def __exit__(
@@ -106,16 +114,16 @@ class UnitOfWork:
             write()
 
     def commit(self) -> None:
-        self.claims.write_pending()
-        self.session.commit()
+        self.session.commit()  # the write-behind's hook writes what is pending first
 
     #: Errors a database raises when a transaction lost a race (deadlock victim, lock timeout):
     #: nothing was committed and the work may be retried.
     RETRYABLE: tuple[type[Exception], ...] = (OperationalError, DBAPIError)
 
     def flush(self) -> None:
+        """Write everything now: the ORM's changes, then what the write-behind holds."""
         self.session.flush()
-        self.claims.write_pending()
+        self.writes.write()
 
 
 class Database:
@@ -128,6 +136,7 @@ class Database:
         self.read_sessions = sessionmaker(
             engine.execution_options(**{SNAPSHOT_OPTION: True}), expire_on_commit=False
         )
+        write_behind.install(engine, self.sessions, self.read_sessions)
         self.writer = WriterLock(str(engine.url))
 
     def unit_of_work(self, *, reads_first: bool = False) -> UnitOfWork:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
-from sqlalchemy.orm import Session, aliased, make_transient_to_detached
+from sqlalchemy.orm import Session, aliased
 
 from gateway.store.db import SNAPSHOT_OPTION
 from gateway.store.models import (
@@ -28,6 +28,7 @@ from gateway.store.models import (
     TokenFamily,
     User,
 )
+from gateway.store.write_behind import WriteBehind
 
 
 class AccountView(NamedTuple):
@@ -106,18 +107,10 @@ _JOURNAL_AND_MESSAGE_PG = (
     )
 )
 _users, _claims = User.__table__, Claim.__table__
-#: The rows a workflow step adds beside its claim, in the order they are written.
+#: The rows a workflow step adds beside its claim (the write-behind writes each table's at once).
 _PACK_INSERT = insert(ClaimPack.__table__)  # type: ignore[arg-type]
 _TIMER_INSERT = insert(ClaimTimer.__table__)  # type: ignore[arg-type]
 _NOTIFICATION_INSERT = insert(Notification.__table__)  # type: ignore[arg-type]
-_CLAIM_INSERT = insert(Claim.__table__)  # type: ignore[arg-type]
-#: A new claim's columns, and the value of each left unset (its column default, else NULL).
-_CLAIM_UNSET = {
-    column.key: column.default.arg
-    if column.default is not None and column.default.is_scalar
-    else None
-    for column in _claims.columns
-}
 _REACHABLE = (
     select(_users.c.user_id, _users.c.profiles, _users.c.branch_id)
     .where(_users.c.organisation_id == bindparam("organisation"), _users.c.enabled.is_(True))
@@ -476,71 +469,41 @@ class HospitalRepository:
 
 class ClaimRepository:
     """Claims through the ORM, but written cheaply: a new claim, and the rows a step adds beside
-    a claim (packs, timers, notifications), are gathered and written with Core inserts
-    (``write_pending``), the claims first: when the unit of work commits, or before this
-    repository reads or changes those tables."""
+    a claim (packs, timers, notifications), go to the unit of work's write-behind
+    (``gateway.store.write_behind``), which writes them with Core inserts, the claims first,
+    before any statement that reads or changes their tables and at commit. A query here (or
+    anywhere on the session) sees them without asking for it."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, writes: WriteBehind) -> None:
         self.session = session
-        self._new: list[Claim] = []
+        self._writes = writes
         self._held: set[str] = set()
-        self._pending: dict[Any, list[dict[str, Any]]] = {
-            _PACK_INSERT: [],
-            _TIMER_INSERT: [],
-            _NOTIFICATION_INSERT: [],
-        }
-
-    def write_pending(self) -> None:
-        """Write the new claims, then the gathered packs, timers and notifications."""
-        if not self._new and not any(self._pending.values()):
-            return
-        conn = self.session.connection()
-        for claim in self._new:
-            self._insert(conn, claim)
-        self._new.clear()
-        self.session.flush()
-        for statement, rows in self._pending.items():
-            if rows:
-                conn.execute(statement, rows)
-                rows.clear()
 
     def add(self, claim: Claim) -> None:
         """Add ``claim`` with the next id and its applicationId (the id, 16 digits), known at
-        once. The row is written, as the claim then stands, by ``write_pending`` (at commit, or
-        before this repository next reads claims), ahead of its packs, timers and notifications.
+        once. The row is written, as the claim then stands, by the write-behind (at commit, or
+        before a statement that reads claims), ahead of its packs, timers and notifications;
+        the claim then belongs to the session, and later changes to it are UPDATEs.
         """
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":  # a sequence: no lock held until commit
             claim.id = conn.execute(_NEXT_CLAIM_ID_PG).scalar_one()
         else:  # SQLite: this transaction began IMMEDIATE, it is the only writer
+            # (a claim added before, still pending, is written first: it reads claims)
             claim.id = conn.execute(_NEXT_CLAIM_ID).scalar_one()
         claim.application_id = f"{claim.id:016d}"
-        self._new.append(claim)
-
-    def _insert(self, conn: Any, claim: Claim) -> None:
-        """One Core INSERT of a new claim (the ORM's flush costs several times as much), then
-        the claim joins the session as a loaded row: later changes to it are UPDATEs."""
-        state = claim.__dict__
-        for key, unset in _CLAIM_UNSET.items():
-            if key not in state:
-                setattr(claim, key, unset)
-        conn.execute(_CLAIM_INSERT, {key: state[key] for key in _CLAIM_UNSET})
-        make_transient_to_detached(claim)
-        self.session.add(claim)
+        self._writes.add_object(claim)
 
     def get(self, application_id: str) -> Claim | None:
-        self.write_pending()
         return self.session.scalars(
             select(Claim).where(Claim.application_id == application_id)
         ).first()
 
     def lock_if_free(self, claim_id: int) -> Claim | None:
         """The claim row, locked; None while another transaction holds it (SKIP LOCKED)."""
-        self.write_pending()
         return self.session.get(Claim, claim_id, with_for_update={"skip_locked": True})
 
     def get_for_update(self, application_id: str) -> Claim | None:
-        self.write_pending()
         return self.session.scalars(
             select(Claim).where(Claim.application_id == application_id).with_for_update()
         ).first()
@@ -548,7 +511,6 @@ class ClaimRepository:
     def reference_in_use(
         self, service: str, cr_org_id: str, reference: str, except_claim: int | None = None
     ) -> bool:
-        self.write_pending()
         found = (
             self.session.connection()
             .execute(
@@ -593,7 +555,8 @@ class ClaimRepository:
         created_at: datetime,
         organisation_id: str,
     ) -> None:
-        self._pending[_PACK_INSERT].append(
+        self._writes.add_row(
+            _PACK_INSERT,
             {
                 "claim_id": claim_id,
                 "kind": kind,
@@ -602,11 +565,10 @@ class ClaimRepository:
                 "sha256": sha256,
                 "created_at": created_at,
                 "organisation_id": organisation_id,
-            }
+            },
         )
 
     def packs(self, claim_id: int, kind: str | None = None) -> Sequence[ClaimPack]:
-        self.write_pending()
         query = select(ClaimPack).where(ClaimPack.claim_id == claim_id)
         if kind is not None:
             query = query.where(ClaimPack.kind == kind)
@@ -622,7 +584,8 @@ class ClaimRepository:
         guid: str,
         days_left: int | None = None,
     ) -> None:
-        self._pending[_TIMER_INSERT].append(
+        self._writes.add_row(
+            _TIMER_INSERT,
             {
                 "claim_id": claim_id,
                 "kind": kind,
@@ -631,18 +594,16 @@ class ClaimRepository:
                 "fire_at": fire_at,
                 "fired_at": None,
                 "guid": guid,
-            }
+            },
         )
 
     def cancel_timers(self, claim_id: int) -> None:
-        self.write_pending()
         self.session.execute(
             delete(ClaimTimer).where(ClaimTimer.claim_id == claim_id, ClaimTimer.fired_at.is_(None))
         )
 
     def retag_timers(self, claim_id: int, guid: str) -> None:
         """Pending timers of a deadline that carries over follow the claim's new activity."""
-        self.write_pending()
         self.session.execute(
             update(ClaimTimer)
             .where(ClaimTimer.claim_id == claim_id, ClaimTimer.fired_at.is_(None))
@@ -651,7 +612,6 @@ class ClaimRepository:
 
     def due_timers(self, now: datetime, limit: int) -> Sequence[ClaimTimer]:
         """Unfired timers due at ``now``, locked; rows locked by another sweeper are skipped."""
-        self.write_pending()
         return self.session.scalars(
             select(ClaimTimer)
             .where(ClaimTimer.fired_at.is_(None), ClaimTimer.fire_at <= now)
@@ -670,7 +630,8 @@ class ClaimRepository:
         message: str,
         machine: bool,
     ) -> None:
-        self._pending[_NOTIFICATION_INSERT].append(
+        self._writes.add_row(
+            _NOTIFICATION_INSERT,
             {
                 "guid": guid,
                 "user_id": user_id,
@@ -678,13 +639,12 @@ class ClaimRepository:
                 "created_at": created_at,
                 "message": message,
                 "machine": machine,
-            }
+            },
         )
 
     def notifications(
         self, user_id: str, since: datetime, machine_only: bool
     ) -> Sequence[Notification]:
-        self.write_pending()
         query = select(Notification).where(
             Notification.user_id == user_id, Notification.created_at >= since
         )
@@ -693,7 +653,6 @@ class ClaimRepository:
         return self.session.scalars(query.order_by(Notification.created_at.desc())).all()
 
     def remove_notification(self, user_id: str, guid: str) -> bool:
-        self.write_pending()
         result = self.session.execute(
             delete(Notification).where(Notification.user_id == user_id, Notification.guid == guid)
         )
