@@ -31,14 +31,23 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def spec_dir() -> Path:
-    return Path(os.environ.get("GATEWAY_SPEC_DIR", ROOT.parent / "shared" / "spec"))
+    """Where the product spec is: ``GATEWAY_SPEC_DIR``, else ``../shared/spec`` beside the clone."""
+    return Path(os.environ.get("GATEWAY_SPEC_DIR") or ROOT.parent / "shared" / "spec")
 
 
 @pytest.fixture(scope="session")
 def spec() -> Path:
+    """The spec folder, for the tests that compare the project with it.
+
+    A clone on its own has no spec beside it: those tests are skipped there, saying so. CI lays
+    the spec beside the clone, and a CI run without it fails rather than skip the contract tests.
+    """
     path = spec_dir()
-    if not (path / "operations.md").exists():
-        pytest.fail(f"the product spec is not at {path} (set GATEWAY_SPEC_DIR)")
+    if not (path / "operations.md").is_file():
+        reason = f"the product spec is absent: no {path / 'operations.md'} (set GATEWAY_SPEC_DIR)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the tests against the spec", pytrace=False)
+        pytest.skip(reason)
     return path
 
 
