@@ -174,7 +174,9 @@ def live(gateway: Components) -> Iterator[LiveServer]:
     url = f"http://127.0.0.1:{server.server_port}"
     settings = gateway.settings.with_overrides(bind=f"127.0.0.1:{server.server_port}")
     server.set_app(SoapApplication(settings, gateway.service))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop to look at its flag: every 0.5 s by default, half a second
+    # of every test's teardown.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield LiveServer(url, gateway)
     server.shutdown()
