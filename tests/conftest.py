@@ -51,6 +51,12 @@ def spec() -> Path:
     return path
 
 
+# Under pytest-xdist (make test), the tests that time requests and the races that fill the
+# machine with server processes go to one worker (--dist loadgroup), so a race never slows a timed
+# request of the other worker.
+TIMING_GROUP = pytest.mark.xdist_group("timing")
+
+
 class MovableClock:
     """The real clock plus an offset that tests move (expiry, lockout windows)."""
 
