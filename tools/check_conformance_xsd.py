@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
     args = parser.parse_args(argv)
+    if not args.spec.is_file():
+        parser.error(f"the product spec is absent: no {args.spec} (use --spec)")
     files = parse_file_lists(args.spec.read_text(encoding="utf-8"))
     manifest = tomllib.loads((CORPUS / "manifest.toml").read_text(encoding="utf-8"))
     cases = manifest["case"]

@@ -1366,6 +1366,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "schemas", help="output folder")
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     args = parser.parse_args(argv)
+    if not args.spec.is_file():
+        parser.error(f"the product spec is absent: no {args.spec} (use --spec)")
     files = generate(args.spec)
     stale = []
     for rel, content in sorted(files.items()):

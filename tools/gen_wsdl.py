@@ -367,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "wsdl")
     parser.add_argument("--check", action="store_true", help="exit 1 if a file would change")
     args = parser.parse_args(argv)
+    if not (args.spec / "operations.md").is_file():
+        parser.error(f"the product spec is absent: no {args.spec / 'operations.md'} (use --spec)")
     contract = load_contract(args.spec)
     args.out.mkdir(parents=True, exist_ok=True)
     changed = []

@@ -12,7 +12,13 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import GunicornServer, LiveServer, fresh_database, start_gunicorn
+from tests.conftest import (
+    TIMING_GROUP,
+    GunicornServer,
+    LiveServer,
+    fresh_database,
+    start_gunicorn,
+)
 from tests.wire import RTA_PATH, SOAP11, envelope, get_token, post
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
@@ -52,6 +58,7 @@ CASES = {
 }
 
 
+@TIMING_GROUP
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_envelope_problem_gets_its_fault(live: LiveServer, case: str) -> None:
     body, code = CASES[case]
@@ -119,6 +126,7 @@ def _raw_oversize(url: str, size: int) -> bytes:
         return data
 
 
+@TIMING_GROUP
 def test_hostile_requests_under_gunicorn_keep_the_server_serving(gunicorn: GunicornServer) -> None:
     for case in ("xxe", "billion-laughs", "deep"):
         started = time.monotonic()

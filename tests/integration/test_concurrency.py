@@ -26,12 +26,12 @@ from sqlalchemy import func, insert, select
 from gateway.app import Components, build
 from gateway.domain.deadlines import london_date, timeout_instant
 from gateway.store.models import Claim, ClaimTimer, JournalEntry, Notification
-from tests.conftest import MovableClock, fresh_database, seeded, start_gunicorn
+from tests.conftest import TIMING_GROUP, MovableClock, fresh_database, seeded, start_gunicorn
 from tests.conftest import test_settings as settings_for
 from tests.e2e.claims import cnf
 from tests.wire import envelope, get_token, post, post_at_once
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, TIMING_GROUP]
 
 CR = ("cr-a2a", "cr-rta-ch", "Amber-Falcon-2026!")
 COMP = ("comp-a2a", "comp-rta-ch", "Cobalt-Heron-2026!")

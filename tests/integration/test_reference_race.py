@@ -15,12 +15,12 @@ from sqlalchemy import select
 
 from gateway.app import build
 from gateway.store.models import Claim, JournalEntry
-from tests.conftest import MovableClock, fresh_database, seeded, start_gunicorn
+from tests.conftest import TIMING_GROUP, MovableClock, fresh_database, seeded, start_gunicorn
 from tests.conftest import test_settings as settings_for
 from tests.e2e.claims import cnf
 from tests.wire import envelope, get_token, post_at_once
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, TIMING_GROUP]
 
 CLIENTS = 20
 

@@ -5,7 +5,6 @@ Expected dates are counted by hand from the England and Wales bank holidays (see
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -46,11 +45,9 @@ from gateway.domain.lifecycle import LIFECYCLES, TIMEOUT
 from gateway.domain.services import Service
 
 CAL = BusinessCalendar()  # statutory England and Wales holidays
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def spec_table(name: str, heading: str) -> list[list[str]]:
-    spec = Path(os.environ.get("GATEWAY_SPEC_DIR") or ROOT / ".." / "shared" / "spec")
+def spec_table(spec: Path, name: str, heading: str) -> list[list[str]]:
     lines = (spec / name).read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(heading))
     rows: list[list[str]] = []
@@ -63,8 +60,8 @@ def spec_table(name: str, heading: str) -> list[list[str]]:
 
 
 # ---------------------------------------------------------------------------------- the table
-def test_business_day_counts_match_lifecycle_5_3() -> None:
-    rows = spec_table("lifecycle.md", "### 5.3 Deadline table")
+def test_business_day_counts_match_lifecycle_5_3(spec: Path) -> None:
+    rows = spec_table(spec, "lifecycle.md", "### 5.3 Deadline table")
     assert [r[0] for r in rows] == list(DEADLINES)
     for rule_id, _step, rta, elpl, *_ in rows:
         rule = DEADLINES[rule_id]
@@ -85,16 +82,16 @@ def test_business_day_counts_match_lifecycle_5_3() -> None:
             assert bool(number) == any(k in rule.business_days for k in ("EL", "ELD", "PL"))
 
 
-def test_warnings_match_lifecycle_5_3() -> None:
-    for rule_id, *_, warnings in spec_table("lifecycle.md", "### 5.3 Deadline table"):
+def test_warnings_match_lifecycle_5_3(spec: Path) -> None:
+    for rule_id, *_, warnings in spec_table(spec, "lifecycle.md", "### 5.3 Deadline table"):
         rule = DEADLINES[rule_id]
         days = tuple(int(n) for n in re.findall(r"(\d+) days left", warnings))
         assert rule.warnings == days or rule_id == "D11", rule_id
         assert rule.time_limit_reached == ("time limit reached" in warnings or rule_id == "D11")
 
 
-def test_timeout_type_codes_match_payloads_7() -> None:
-    rows = spec_table("payloads.md", "**`TimeOutType` codes (decided):**")
+def test_timeout_type_codes_match_payloads_7(spec: Path) -> None:
+    rows = spec_table(spec, "payloads.md", "**`TimeOutType` codes (decided):**")
     assert {r[0].strip("`") for r in rows} == set(TIMEOUT_TYPES)
     used = {code: rule.id for rule in DEADLINES.values() for code in rule.timeout_types.values()}
     assert set(used) == set(TIMEOUT_TYPES)

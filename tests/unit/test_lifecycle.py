@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,19 +38,15 @@ from gateway.domain.notifications import (
 from gateway.domain.services import Service, Side
 from gateway.errors import ClaimDeleted, PhaseNotAllowed
 
-ROOT = Path(__file__).resolve().parents[2]
 RTA = LIFECYCLES[Service.RTA]
 ELPL = LIFECYCLES[Service.ELPL]
 
 
 # ---------------------------------------------------------------------------------- spec parsing
-def spec_dir() -> Path:
-    return Path(os.environ.get("GATEWAY_SPEC_DIR") or ROOT / ".." / "shared" / "spec")
-
-
-def spec_text(name: str) -> str:
-    path = spec_dir() / name
-    assert path.is_file(), f"spec file {path} not found (set GATEWAY_SPEC_DIR)"
+# ``spec`` is the conftest fixture: the spec folder, or a skip (a failure in CI) without it.
+def spec_text(spec: Path, name: str) -> str:
+    path = spec / name
+    assert path.is_file(), f"spec file {path} not found"
     return path.read_text(encoding="utf-8")
 
 
@@ -82,13 +77,12 @@ PHASE_HEADINGS = {Service.RTA: "### 2.1 RTA phases", Service.ELPL: "### 3.1 EL/P
 TRANSITION_HEADINGS = {Service.RTA: "### 2.2 RTA transitions", Service.ELPL: "### 3.2 EL/PL"}
 
 
-def spec_phases(service: Service) -> list[list[str]]:
-    return table_after(spec_text("lifecycle.md"), PHASE_HEADINGS[service])
+def spec_phases(spec: Path, service: Service) -> list[list[str]]:
+    return table_after(spec_text(spec, "lifecycle.md"), PHASE_HEADINGS[service])
 
 
-def expand_source(source: str, callers: frozenset[Side], service: Service) -> Iterator[str]:
+def expand_source(source: str, callers: frozenset[Side], phases: list[list[str]]) -> Iterator[str]:
     """The spec's From column, wildcards expanded from the spec's own phase table."""
-    phases = spec_phases(service)
     if source == "(new)":
         yield NEW
     elif source.startswith("any phase whose Exit by is"):
@@ -101,20 +95,23 @@ def expand_source(source: str, callers: frozenset[Side], service: Service) -> It
         yield source
 
 
-def spec_transitions(service: Service) -> set[tuple[str, str, str, frozenset[Side], str]]:
+def spec_transitions(
+    spec: Path, service: Service
+) -> set[tuple[str, str, str, frozenset[Side], str]]:
     found = set()
+    phases = spec_phases(spec, service)
     for rule, source, trigger, caller, _condition, target in table_after(
-        spec_text("lifecycle.md"), TRANSITION_HEADINGS[service]
+        spec_text(spec, "lifecycle.md"), TRANSITION_HEADINGS[service]
     ):
         callers = CALLERS[caller]
-        for phase_id in expand_source(source, callers, service):
+        for phase_id in expand_source(source, callers, phases):
             found.add((rule, phase_id, trigger.strip("`"), callers, target))
     return found
 
 
-def spec_operations() -> dict[str, tuple[set[Service], str, str, str]]:
+def spec_operations(spec: Path) -> dict[str, tuple[set[Service], str, str, str]]:
     """operations.md section 3: name -> (services, caller, allowed phases, resulting phase)."""
-    text = section(spec_text("operations.md"), "## 3. Operation tables", "## 4.")
+    text = section(spec_text(spec, "operations.md"), "## 3. Operation tables", "## 4.")
     found = {}
     for line in text.splitlines():
         if line.startswith("| `"):
@@ -151,16 +148,18 @@ def test_counts(lc: Lifecycle, total: int, active: int) -> None:
 
 
 @pytest.mark.parametrize("lc", [RTA, ELPL], ids=["rta", "elpl"])
-def test_every_transition_row_of_the_spec_is_in_the_table_and_vice_versa(lc: Lifecycle) -> None:
-    spec = spec_transitions(lc.service)
-    assert sorted(spec - ours(lc)) == []
-    assert sorted(ours(lc) - spec) == []
+def test_every_transition_row_of_the_spec_is_in_the_table_and_vice_versa(
+    spec: Path, lc: Lifecycle
+) -> None:
+    rows = spec_transitions(spec, lc.service)
+    assert sorted(rows - ours(lc)) == []
+    assert sorted(ours(lc) - rows) == []
 
 
 @pytest.mark.parametrize("lc", [RTA, ELPL], ids=["rta", "elpl"])
-def test_phase_rows_match_the_spec(lc: Lifecycle) -> None:
+def test_phase_rows_match_the_spec(spec: Path, lc: Lifecycle) -> None:
     worklists = {"CR": Side.CR, "COMP": Side.COMP, "none": None}
-    rows = spec_phases(lc.service)
+    rows = spec_phases(spec, lc.service)
     assert [r[1] for r in rows] == [p.id for p in lc.phases]
     for r in rows:
         phase = lc.phase(r[1])
@@ -172,8 +171,8 @@ def test_phase_rows_match_the_spec(lc: Lifecycle) -> None:
 
 
 @pytest.mark.parametrize("lc", [RTA, ELPL], ids=["rta", "elpl"])
-def test_allowed_operations_column_matches_the_transitions(lc: Lifecycle) -> None:
-    for r in spec_phases(lc.service):
+def test_allowed_operations_column_matches_the_transitions(spec: Path, lc: Lifecycle) -> None:
+    for r in spec_phases(spec, lc.service):
         column: set[tuple[str, str]] = set()
         for part in r[7].split("; "):
             if "→" in part:
@@ -190,20 +189,20 @@ def test_allowed_operations_column_matches_the_transitions(lc: Lifecycle) -> Non
 
 @pytest.mark.parametrize("service", list(Service))
 def test_every_operation_of_the_service_is_a_trigger_or_phase_independent(
-    service: Service,
+    spec: Path, service: Service
 ) -> None:
-    operations = {name for name, row_ in spec_operations().items() if service in row_[0]}
+    operations = {name for name, row_ in spec_operations(spec).items() if service in row_[0]}
     assert len(operations) == {Service.RTA: 81, Service.ELPL: 72}[service]
     LIFECYCLES[service].check_operations(operations)
 
 
 @pytest.mark.parametrize("service", list(Service))
 def test_operation_callers_allowed_and_resulting_phases_match_operations_md(
-    service: Service,
+    spec: Path, service: Service
 ) -> None:
     lc = LIFECYCLES[service]
     known = {p.id for p in lc.phases}
-    for name, (services, caller, allowed, result) in spec_operations().items():
+    for name, (services, caller, allowed, result) in spec_operations(spec).items():
         if service not in services:
             continue
         if name in lc.independent:
@@ -225,15 +224,15 @@ def test_operation_callers_allowed_and_resulting_phases_match_operations_md(
             assert {t.target for t in rows} == targets, name
 
 
-def test_phase_independent_operations_match_lifecycle_section_4() -> None:
-    text = section(spec_text("lifecycle.md"), "## 4. Phase-independent", "## 5.")
-    spec = {
+def test_phase_independent_operations_match_lifecycle_section_4(spec: Path) -> None:
+    text = section(spec_text(spec, "lifecycle.md"), "## 4. Phase-independent", "## 5.")
+    constraints = {
         cells(line)[0].strip("`"): cells(line)[2]
         for line in text.splitlines()[1:]
         if line.startswith("| `")
     }
-    assert set(spec) == set(PHASE_INDEPENDENT)
-    for name, constraint in spec.items():
+    assert set(constraints) == set(PHASE_INDEPENDENT)
+    for name, constraint in constraints.items():
         row_ = PHASE_INDEPENDENT[name]
         assert row_.non_end_only == ("non-end phases" in constraint), name
         assert row_.not_deleted == ("except `ClaimDeleted`" in constraint), name
