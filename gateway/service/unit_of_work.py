@@ -136,7 +136,7 @@ class Database:
         self.read_sessions = sessionmaker(
             engine.execution_options(**{SNAPSHOT_OPTION: True}), expire_on_commit=False
         )
-        write_behind.install(engine, self.sessions, self.read_sessions)
+        write_behind.install()
         self.writer = WriterLock(str(engine.url))
 
     def unit_of_work(self, *, reads_first: bool = False) -> UnitOfWork:

@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Insert, event, insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnClause, TextClause
 from sqlalchemy.sql.schema import Table
@@ -172,17 +172,26 @@ def _find_tables(statement: Any) -> frozenset[str]:
 
 
 # -------------------------------------------------------------------------------- the hooks
-def install(engine: Engine, *factories: sessionmaker[Session]) -> None:
-    """Put the hook in front of the statements of ``engine`` and the flushes and commits of the
-    sessions of ``factories`` (once per engine and factory)."""
-    if not event.contains(engine, "before_execute", _before_execute):
-        event.listen(engine, "before_execute", _before_execute)
-    for factory in factories:
-        if not event.contains(factory, "after_begin", _after_begin):
-            event.listen(factory, "after_begin", _after_begin)
-            event.listen(factory, "before_flush", _before_flush)
-            event.listen(factory, "before_commit", _before_commit)
-            event.listen(factory, "after_transaction_end", _after_transaction_end)
+def install() -> None:
+    """Put the hook in front of every engine's statements and every session's flushes and
+    commits, once per process. The hooks are listened for on the ``Engine`` and ``Session``
+    classes, not on each engine and session factory: SQLAlchemy's event registry keys its
+    targets by ``id()``, so after one engine or factory of a process is garbage-collected a new
+    one at the same address could be taken for it ("already listening") and left without the
+    hook, and a unit of work would then commit without writing what was pending. A session or
+    connection without a write-behind costs the hooks one dictionary lookup."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Engine, "before_execute", _before_execute)
+    event.listen(Session, "after_begin", _after_begin)
+    event.listen(Session, "before_flush", _before_flush)
+    event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_transaction_end", _after_transaction_end)
+    _installed = True
+
+
+_installed = False
 
 
 def _after_begin(session: Session, _transaction: SessionTransaction, conn: Connection) -> None:

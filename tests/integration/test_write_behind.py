@@ -7,19 +7,22 @@ count."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, exists, func, select, text, update
+from sqlalchemy import event, exists, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from gateway.service.unit_of_work import Database, UnitOfWork
+from gateway.store.db import make_engine
 from gateway.store.models import (
     Claim,
     ClaimPack,
     ClaimTimer,
+    Hospital,
     JournalEntry,
     Notification,
     Organisation,
@@ -313,4 +316,25 @@ def test_an_add_claim_unit_of_work_keeps_its_statement_count(database_url: str) 
     with database.engine.connect() as conn:
         assert conn.execute(select(Claim.deadline_rule)).scalar_one() == "D2"
     assert _committed_counts(database) == {"claims": 1, "packs": 1, "timers": 3, "notifications": 2}
+    database.dispose()
+
+
+def test_every_new_database_of_a_process_commits_what_is_pending(sqlite_url: str) -> None:
+    """Engines and session factories come and go in a process (tests, the CLI): each new one
+    must write its pending rows at commit, even where it takes the address of a collected one
+    (SQLAlchemy's event registry keys targets by id(); hooks listened for per engine or factory
+    were once taken as already there, and a commit then dropped the pending rows)."""
+    statement = insert(Hospital.__table__)
+    rounds = 150
+    for number in range(rounds):
+        database = Database(make_engine(sqlite_url))
+        with database.unit_of_work() as uow:
+            uow.writes.add_row(statement, {"name": f"Hospital {number}", "post_code": None})
+            uow.commit()
+        database.dispose()
+        del database, uow
+        gc.collect()
+    database = Database(make_engine(sqlite_url))
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Hospital)) == rounds
     database.dispose()
