@@ -148,7 +148,7 @@ class PIPService(ServiceBase):  # spyne names the WSDL's service after this clas
         _returns=systemProcessVersionResponse.customize(sub_ns="", min_occurs=0, nillable=False),
         _out_variable_name="claimInfoResponse",
     )
-    def getSystemProcessVersion(ctx: Any, accessToken: str | None) -> Any:  # noqa: N802, N803
+    def getSystemProcessVersion(ctx: Any, accessToken: str | None) -> Any:
         if os.environ.get("PEER_NO_DATABASE") == "1":
             SEEN[:] = [accessToken]
             result = _fixed()

@@ -24,7 +24,7 @@ import xmlschema
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_schemas import DEFAULT_SPEC, RELEASES, parse_file_lists  # noqa: E402
+from gen_schemas import DEFAULT_SPEC, RELEASES, parse_file_lists
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "conformance"

@@ -441,7 +441,7 @@ def code_lists(raw: RawCodes, service: str, release: str) -> dict[str, CodeList]
     timeouts = [(v, lb) for v, lb in raw.timeouts if service == "rta" or v not in rta_only]
     out["TimeOutTypeCode"] = CodeList(
         "TimeOutTypeCode",
-        [("", "no running deadline")] + timeouts,
+        [("", "no running deadline"), *timeouts],
         "getClaim Timeouts/CurrentTimeout/@TimeOutType (payloads.md section 7); empty allowed",
     )
     return out
@@ -740,7 +740,7 @@ def application_data(service: str, release: str) -> Node:
     exit_cr = "C24_ReasonForExitCR_R2" if rta else "C24_ReasonForExitCR_ELPL"
     allocated = [A("AllocatedUserId"), A("AllocatedUserName"), A("AllocatedUserSurname")]
     rejection = "C30_ReasonForRejection" + ("" if rta else "_ELPL")
-    app = N(
+    return N(
         "ApplicationData",
         lo=1,
         children=[
@@ -790,7 +790,6 @@ def application_data(service: str, release: str) -> Node:
             ),
         ],
     )
-    return app
 
 
 def timeouts(service: str) -> Node:
@@ -1003,7 +1002,7 @@ class Emitter:
         self.used: set[str] = set()
 
     def use(self, name: str) -> str:
-        is_code = name.startswith("C") and name[1:3].isdigit() or name == "TimeOutTypeCode"
+        is_code = (name.startswith("C") and name[1:3].isdigit()) or name == "TimeOutTypeCode"
         if is_code and name not in self.codes:
             raise SpecError(f"unknown code list {name}")
         self.used.add(name)

@@ -75,7 +75,7 @@ class BusinessCalendar:
         if isinstance(holidays, Mapping):
             imported = {day: str(name) for day, name in holidays.items()}
         else:
-            imported = {day: "Bank holiday" for day in holidays}
+            imported = dict.fromkeys(holidays, "Bank holiday")
         self._imported: Mapping[date, str] = MappingProxyType(imported)
         self.covered_years: frozenset[int] = frozenset(
             {day.year for day in imported} if covered_years is None else covered_years

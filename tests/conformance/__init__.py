@@ -1,0 +1,1 @@
+"""The pack samples of every release, valid and invalid, driven by a manifest."""

@@ -1,0 +1,1 @@
+"""Fast tests without a server: domain, validation, handlers in process."""

@@ -32,30 +32,30 @@ def registry() -> ReleaseRegistry:
 
 
 def _claim(service: str, release: str, **extra: object) -> Claim:
-    values: dict[str, object] = dict(
-        application_id="0000000000000042",
-        service=service,
-        release=release,
-        version_major=7,
-        version_minor=0,
-        claim_type=None if service == "rta" else "EL",
-        phase="ClaimSubmitted",
-        guid="G",
-        ended=False,
-        cr_org_id="CR00001",
-        comp_org_id="COMP001",
-        comp_branch_id="001",
-        cr_reference="REF/1",
-        cr_reference_key="ref/1",
-        child_claim=False,
-        sent_date=date(2026, 11, 20),
-        deadline_rule="D2",
-        deadline_date=date(2026, 12, 11),
-        liability_rule="D2",
-        liability_deadline=date(2026, 12, 11),
-        gdpr_deleted=False,
-        created_at=datetime(2026, 11, 20, tzinfo=UTC),
-    )
+    values: dict[str, object] = {
+        "application_id": "0000000000000042",
+        "service": service,
+        "release": release,
+        "version_major": 7,
+        "version_minor": 0,
+        "claim_type": None if service == "rta" else "EL",
+        "phase": "ClaimSubmitted",
+        "guid": "G",
+        "ended": False,
+        "cr_org_id": "CR00001",
+        "comp_org_id": "COMP001",
+        "comp_branch_id": "001",
+        "cr_reference": "REF/1",
+        "cr_reference_key": "ref/1",
+        "child_claim": False,
+        "sent_date": date(2026, 11, 20),
+        "deadline_rule": "D2",
+        "deadline_date": date(2026, 12, 11),
+        "liability_rule": "D2",
+        "liability_deadline": date(2026, 12, 11),
+        "gdpr_deleted": False,
+        "created_at": datetime(2026, 11, 20, tzinfo=UTC),
+    }
     values.update(extra)
     return Claim(**values)
 

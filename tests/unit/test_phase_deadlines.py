@@ -107,14 +107,24 @@ def test_rta_reassignment_and_acceptance_keep_the_liability_deadline() -> None:
 def test_article75_applied_turns_d2_into_d3_from_the_sent_date() -> None:
     dates = {Start.CNF_SENT: SENT}
     applied = enter(
-        RTA, "LiabilityDecision", "Article75Decision", date(2026, 4, 1), article75=True,
-        running=RTA_D2, dates=dates,
-    )  # fmt: skip
+        RTA,
+        "LiabilityDecision",
+        "Article75Decision",
+        date(2026, 4, 1),
+        article75=True,
+        running=RTA_D2,
+        dates=dates,
+    )
     assert applied == EntryDecision(Action.ARM, RTA_D3)
     refused = enter(
-        RTA, "LiabilityDecision", "Article75Decision", date(2026, 4, 1), article75=False,
-        running=RTA_D2, dates=dates,
-    )  # fmt: skip
+        RTA,
+        "LiabilityDecision",
+        "Article75Decision",
+        date(2026, 4, 1),
+        article75=False,
+        running=RTA_D2,
+        dates=dates,
+    )
     assert refused == kept(RTA_D2)
     with pytest.raises(DeadlineTableError, match="no row matches"):
         enter(RTA, "LiabilityDecision", "Article75Decision", date(2026, 4, 1), running=RTA_D2)
@@ -164,9 +174,13 @@ def test_elpl_cnf_arms_d2_by_claim_type_from_the_d1_date(
     source: str, claim_type: str, due: date
 ) -> None:
     decision = enter(
-        ELPL, "ClaimSubmitted", source, ELPL_SENT, claim_type=claim_type,
+        ELPL,
+        "ClaimSubmitted",
+        source,
+        ELPL_SENT,
+        claim_type=claim_type,
         dates={Start.CNF_SENT: ELPL_SENT},
-    )  # fmt: skip
+    )
     assert decision == armed("D2", due, D1)
 
 
@@ -176,9 +190,14 @@ def test_elpl_acknowledgement_counts_d2_from_the_acknowledgement_when_on_time() 
     def acknowledged(on: date | None) -> EntryDecision:
         dates = {Start.CNF_SENT: ELPL_SENT} | ({Start.ACKNOWLEDGED: on} if on else {})
         return enter(
-            ELPL, "ClaimAcknowledged", "ClaimSubmitted", on or date(2026, 11, 30),
-            claim_type="ELD", running=running, dates=dates,
-        )  # fmt: skip
+            ELPL,
+            "ClaimAcknowledged",
+            "ClaimSubmitted",
+            on or date(2026, 11, 30),
+            claim_type="ELD",
+            running=running,
+            dates=dates,
+        )
 
     assert acknowledged(ELPL_SENT) == armed("D2", date(2027, 1, 7))
     assert acknowledged(date(2026, 11, 24)) == kept(running)  # on the D1 date: the same count
@@ -189,9 +208,13 @@ def test_elpl_acknowledgement_counts_d2_from_the_acknowledgement_when_on_time() 
 def test_elpl_reassignment_keeps_d2_and_runs_a_new_d1() -> None:
     running = Deadline("D2", date(2027, 1, 8))
     decision = enter(
-        ELPL, "ClaimSubmitted", "ClaimAcknowledged", date(2026, 11, 27), claim_type="PL",
+        ELPL,
+        "ClaimSubmitted",
+        "ClaimAcknowledged",
+        date(2026, 11, 27),
+        claim_type="PL",
         running=running,
-    )  # fmt: skip
+    )
     assert decision == EntryDecision(Action.KEEP, running, (Deadline("D1", date(2026, 11, 30)),))
     decision = enter(
         ELPL, "LiabilityDecision", "ClaimAcknowledged", date(2026, 11, 30), running=running
@@ -212,9 +235,13 @@ def test_elpl_admission_records_d15_for_el_and_eld_only(
     phase: str, claim_type: str, information: tuple[Deadline, ...]
 ) -> None:
     decision = enter(
-        ELPL, phase, "LiabilityDecision", date(2026, 8, 31), claim_type=claim_type,
+        ELPL,
+        phase,
+        "LiabilityDecision",
+        date(2026, 8, 31),
+        claim_type=claim_type,
         running=Deadline("D2", date(2026, 9, 30)),
-    )  # fmt: skip
+    )
     assert decision == cancelled(*information)
 
 
@@ -224,20 +251,44 @@ ISP = date(2023, 4, 27)
 
 @pytest.mark.parametrize("service", BOTH)
 def test_interim_decision_d5_d6_and_the_extension_d7(service: Service) -> None:
-    low = enter(service, "InterimPaymentDecision", "InterimSettlementPackForm", ISP,
-                interim_value=Decimal("1000.00"), claim_type="EL")  # fmt: skip
+    low = enter(
+        service,
+        "InterimPaymentDecision",
+        "InterimSettlementPackForm",
+        ISP,
+        interim_value=Decimal("1000.00"),
+        claim_type="EL",
+    )
     assert low == armed("D5", date(2023, 5, 15))
-    high = enter(service, "InterimPaymentDecision", "InterimSettlementPackForm", ISP,
-                 interim_value=Decimal("1000.01"), claim_type="PL")  # fmt: skip
+    high = enter(
+        service,
+        "InterimPaymentDecision",
+        "InterimSettlementPackForm",
+        ISP,
+        interim_value=Decimal("1000.01"),
+        claim_type="PL",
+    )
     assert high == armed("D6", date(2023, 5, 22))
     extended = enter(
-        service, "InterimPaymentDecision", "InterimPaymentDecision", date(2023, 5, 10),
-        interim_value=2500, running=Deadline("D6", date(2023, 5, 22)), dates={Start.ISP_SENT: ISP},
-    )  # fmt: skip
+        service,
+        "InterimPaymentDecision",
+        "InterimPaymentDecision",
+        date(2023, 5, 10),
+        interim_value=2500,
+        running=Deadline("D6", date(2023, 5, 22)),
+        dates={Start.ISP_SENT: ISP},
+    )
     assert extended == armed("D7", date(2023, 6, 13))
     with pytest.raises(DeadlineTableError, match="no row matches"):
-        enter(service, "InterimPaymentDecision", "InterimPaymentDecision", date(2023, 5, 10),
-              interim_value=1000, running=low.deadline, dates={Start.ISP_SENT: ISP})  # fmt: skip
+        enter(
+            service,
+            "InterimPaymentDecision",
+            "InterimPaymentDecision",
+            date(2023, 5, 10),
+            interim_value=1000,
+            running=low.deadline,
+            dates={Start.ISP_SENT: ISP},
+        )
     with pytest.raises(DeadlineTableError, match="no row matches"):
         enter(service, "InterimPaymentDecision", "InterimSettlementPackForm", ISP)
 
@@ -248,13 +299,17 @@ def test_interim_payment_d14_from_the_response_or_the_partial_acceptance(
 ) -> None:
     d14 = Deadline("D14", date(2026, 1, 12))
     running = Deadline("D6", date(2026, 1, 2))
-    full = enter(service, "Stage21Payment", "InterimPaymentDecision", date(2025, 12, 24),
-                 running=running)  # fmt: skip
+    full = enter(
+        service, "Stage21Payment", "InterimPaymentDecision", date(2025, 12, 24), running=running
+    )
     assert full == cancelled(d14)
     partial = enter(
-        service, "Stage21Payment", "AcknowledgePartialPaymentDecision", date(2026, 1, 5),
+        service,
+        "Stage21Payment",
+        "AcknowledgePartialPaymentDecision",
+        date(2026, 1, 5),
         dates={Start.PARTIAL_ACCEPTANCE: date(2025, 12, 24)},
-    )  # fmt: skip
+    )
     assert partial == cancelled(d14)
     with pytest.raises(DeadlineTableError, match="partial interim offer: not supplied"):
         enter(service, "Stage21Payment", "AcknowledgePartialPaymentDecision", date(2026, 1, 5))
@@ -271,13 +326,25 @@ def test_interim_payment_d14_from_the_response_or_the_partial_acceptance(
 def test_settlement_pack_decision_d8_and_its_extension_d11(service: Service) -> None:
     d8 = enter(service, S2D, "Stage2SettlementPackForm", date(2022, 5, 23))
     assert d8 == armed("D8", date(2022, 6, 15))
-    extended = enter(service, S2D, S2D, date(2022, 6, 10), running=d8.deadline,
-                     dates={Start.DATE_ENTERED: date(2022, 6, 20)})  # fmt: skip
+    extended = enter(
+        service,
+        S2D,
+        S2D,
+        date(2022, 6, 10),
+        running=d8.deadline,
+        dates={Start.DATE_ENTERED: date(2022, 6, 20)},
+    )
     assert extended == armed("D11", date(2022, 6, 20))
     for bad in (date(2022, 6, 15), date(2022, 6, 18)):  # not after; a Saturday
         with pytest.raises(ValueError):
-            enter(service, S2D, S2D, date(2022, 6, 10), running=d8.deadline,
-                  dates={Start.DATE_ENTERED: bad})  # fmt: skip
+            enter(
+                service,
+                S2D,
+                S2D,
+                date(2022, 6, 10),
+                running=d8.deadline,
+                dates={Start.DATE_ENTERED: bad},
+            )
     repudiated = enter(
         service, "Stage2SettlementPackRepudiation", S2D, date(2022, 6, 10), running=d8.deadline
     )
@@ -311,8 +378,14 @@ def test_the_total_period_runs_through_the_counter_offer_phases(
         decision = enter(service, phase, source, on, running=running)
         assert (decision.action, decision.deadline) == (Action.KEEP, running), phase
     for phase in COUNTER_PHASES:
-        extension = enter(service, phase, phase, on, running=running,
-                          dates={Start.DATE_ENTERED: date(2026, 6, 12)})  # fmt: skip
+        extension = enter(
+            service,
+            phase,
+            phase,
+            on,
+            running=running,
+            dates={Start.DATE_ENTERED: date(2026, 6, 12)},
+        )
         assert extension == armed("D11", date(2026, 6, 12))
 
 
@@ -358,15 +431,23 @@ def test_agreement_records_d14_and_not_agreed_cancels(service: Service) -> None:
 def test_rta_additional_damages_d12_d11_and_d14() -> None:
     d12 = enter(RTA, ADD, "Stage2SettlementPackAdditionalDamagesForm", date(2025, 12, 15))
     assert d12 == armed("D12", date(2026, 1, 8))
-    extended = enter(RTA, ADD, ADD, date(2026, 1, 5), running=d12.deadline,
-                     dates={Start.DATE_ENTERED: date(2026, 1, 9)})  # fmt: skip
+    extended = enter(
+        RTA,
+        ADD,
+        ADD,
+        date(2026, 1, 5),
+        running=d12.deadline,
+        dates={Start.DATE_ENTERED: date(2026, 1, 9)},
+    )
     assert extended == armed("D11", date(2026, 1, 9))
     d14 = Deadline("D14", date(2026, 1, 12))
     for phase, source in [
         ("Stage2SettlementPackAdditionalDamagesAgreement", ADD),
-        ("Stage2SettlementPackAllDamagesAgreed",
-         "Stage2SettlementPackAdditionalDamagesAgreementDecision"),
-    ]:  # fmt: skip
+        (
+            "Stage2SettlementPackAllDamagesAgreed",
+            "Stage2SettlementPackAdditionalDamagesAgreementDecision",
+        ),
+    ]:
         assert enter(RTA, phase, source, date(2025, 12, 24)) == cancelled(d14)
     timeout = "Stage2SettlementPackAdditionalDamagesDecisionTimeout"
     assert enter(RTA, timeout, ADD, date(2026, 1, 9), running=d12.deadline) == cancelled()
@@ -374,12 +455,14 @@ def test_rta_additional_damages_d12_d11_and_d14() -> None:
 
 @pytest.mark.parametrize("service", BOTH)
 def test_court_proceedings_pack_d13(service: Service) -> None:
-    d13 = enter(service, "CourtProceedingsPackDecision", "CourtProceedingsPackForm",
-                date(2027, 12, 23))  # fmt: skip
+    d13 = enter(
+        service, "CourtProceedingsPackDecision", "CourtProceedingsPackForm", date(2027, 12, 23)
+    )
     assert d13 == armed("D13", date(2028, 1, 4))
     for phase in ("CourtProceedingsPackResponse", "CourtProceedingsPackDecisionTimeoutEnd"):
-        decision = enter(service, phase, "CourtProceedingsPackDecision", date(2028, 1, 5),
-                         running=d13.deadline)  # fmt: skip
+        decision = enter(
+            service, phase, "CourtProceedingsPackDecision", date(2028, 1, 5), running=d13.deadline
+        )
         assert decision == cancelled()
 
 
@@ -438,7 +521,7 @@ _R, _E, _B = {RTA}, {ELPL}, set(Service)
                     "InterimSettlementPackForm",
                     at_entry=True,
                 )
-            ),  # fmt: skip
+            ),
             "does not give D8",
         ),
         (
@@ -446,13 +529,13 @@ _R, _E, _B = {RTA}, {ELPL}, set(Service)
                 arms(
                     _R, "Stage1Payment", "D14", Start.AGREEMENT, "LiabilityAdmitted", at_entry=True
                 )
-            ),  # fmt: skip
+            ),
             "does not give D14",
         ),
         (
             lambda: _table(
                 arms(_E, "LiabilityDecision", "D3", Start.CNF_SENT, "ClaimAcknowledged")
-            ),  # fmt: skip
+            ),
             "not counted from",
         ),
         (
@@ -470,7 +553,7 @@ _R, _E, _B = {RTA}, {ELPL}, set(Service)
                     at_entry=True,
                 ),
                 without=("D15",),
-            ),  # fmt: skip
+            ),
             "no count for elpl PL",
         ),
         (
@@ -485,7 +568,7 @@ _R, _E, _B = {RTA}, {ELPL}, set(Service)
         (
             lambda: _table(continues(_R, "Stage1Payment", ("D4", "D2"), "LiabilityAdmitted")),
             "mixes",
-        ),  # fmt: skip
+        ),
         (
             lambda: _table(
                 arms(
@@ -497,13 +580,13 @@ _R, _E, _B = {RTA}, {ELPL}, set(Service)
                     at_entry=True,
                     offer=True,
                 )
-            ),  # fmt: skip
+            ),
             "offers move",
         ),
         (
             lambda: _table(
                 arms(_R, "ClaimSubmitted", "D3", Start.CNF_SENT, NEW, insurer_type=("I",))
-            ),  # fmt: skip
+            ),
             "ambiguous",
         ),
         (
