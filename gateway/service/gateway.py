@@ -31,7 +31,7 @@ from gateway.errors import (
     ProfileNotAllowed,
     Refusal,
 )
-from gateway.service import messages
+from gateway.service import bounds, messages
 from gateway.service.auth import Authenticator, Caller
 from gateway.service.clock import Clock
 from gateway.service.unit_of_work import Database, UnitOfWork
@@ -47,6 +47,7 @@ _SECRET_ELEMENTS = re.compile(
     re.DOTALL,
 )
 MESSAGE_STORE_MAX = 10 * 1024 * 1024
+ACCESS_TOKEN_MAX = 128  # issued tokens have 43 characters (security.md 1)
 
 
 def mask_credentials(raw: bytes) -> bytes:
@@ -252,6 +253,13 @@ class GatewayService:
     # -------------------------------------------------------------------------------- internals
     def _run(self, req: ServiceRequest, uow: UnitOfWork, now: datetime, facts: JournalFacts) -> Any:
         decoded = req.decode()
+        if req.operation in AUTH_OPERATIONS:  # journaled even if the request is refused next
+            facts.user_id = getattr(decoded.request, "user_id", None) or None
+            facts.as_user_id = getattr(decoded.request, "user_as_id", None) or None
+            facts.client_id = getattr(decoded.request, "client_id", None) or None
+        bounds.check(decoded.request)
+        if decoded.user_auth is not None:
+            bounds.check(decoded.user_auth, "user_auth")
         call: Call[Any] = Call(
             req.operation,
             req.service,
@@ -272,10 +280,6 @@ class GatewayService:
                 caller.profiles, caller.side, req.service
             ):
                 raise ProfileNotAllowed(f"no claims profile for {req.service.process_name}")
-        else:
-            facts.user_id = getattr(decoded.request, "user_id", None) or None
-            facts.as_user_id = getattr(decoded.request, "user_as_id", None) or None
-            facts.client_id = getattr(decoded.request, "client_id", None) or None
         spec = self.operations.get(req.operation)
         if spec is None:
             raise OperationNotAvailable(req.operation, operation=req.operation)
@@ -298,6 +302,8 @@ class GatewayService:
             )
         if not decoded.access_token:
             raise AuthRefusal("accessToken missing", key="AUTH_TOKEN_INVALID")
+        if len(decoded.access_token) > ACCESS_TOKEN_MAX:  # no token of ours is that long
+            raise AuthRefusal("accessToken too long", key="AUTH_TOKEN_INVALID")
         return self.auth.authenticate_token(call.uow, decoded.access_token, call.now)
 
     def _journal_alone(

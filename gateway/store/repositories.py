@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import String, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from gateway.store.db import SNAPSHOT_OPTION
@@ -202,7 +202,9 @@ class OrganisationRepository:
         if compensator_type:
             query = query.where(Organisation.compensator_type == compensator_type)
         if name_part:
-            query = query.where(func.lower(Organisation.name).contains(name_part.lower()))
+            query = query.where(
+                func.lower(Organisation.name).contains(name_part.lower(), autoescape=True)
+            )
         return self.session.scalars(query.order_by(Organisation.name)).all()
 
     def insurer_index(
@@ -217,7 +219,9 @@ class OrganisationRepository:
             query = query.where(Organisation.compensator_type == compensator_type)
         if name_part:
             query = query.where(
-                func.lower(InsurerIndexEntry.insurer_name).contains(name_part.lower())
+                func.lower(InsurerIndexEntry.insurer_name).contains(
+                    name_part.lower(), autoescape=True
+                )
             )
         rows = self.session.execute(query.order_by(InsurerIndexEntry.insurer_name)).all()
         return [(row[0], row[1]) for row in rows]
@@ -380,6 +384,29 @@ class TokenRepository:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _lengths(table: Any) -> dict[str, int]:
+    return {
+        column.name: column.type.length
+        for column in table.columns
+        if isinstance(column.type, String) and column.type.length
+    }
+
+
+_JOURNAL_LENGTHS = _lengths(JournalEntry.__table__)
+_MESSAGE_LENGTHS = _lengths(StoredMessage.__table__)
+
+
+def _fitted(row: dict[str, object], lengths: Mapping[str, int]) -> dict[str, object]:
+    """``row`` with every text cut to its column's length: whatever a request carried (a caller's
+    over-long user id, a fault's reason), its journal entry is written (security.md 6.1)."""
+    over = {
+        key: value[:length]
+        for key, length in lengths.items()
+        if isinstance(value := row.get(key), str) and len(value) > length
+    }
+    return {**row, **over} if over else row
+
+
 class JournalRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -388,6 +415,7 @@ class JournalRepository:
         """Append a journal entry and its stored message (Core inserts: this is the hot path).
         ``entry`` has every column of the journal but its id, ``message`` every column of the
         message store."""
+        entry, message = _fitted(entry, _JOURNAL_LENGTHS), _fitted(message, _MESSAGE_LENGTHS)
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":
             conn.execute(
@@ -458,11 +486,15 @@ class HospitalRepository:
     ) -> Sequence[Hospital]:
         query = select(Hospital)
         if name_part:
-            query = query.where(func.lower(Hospital.name).contains(name_part.lower()))
+            query = query.where(
+                func.lower(Hospital.name).contains(name_part.lower(), autoescape=True)
+            )
         if postcode_prefix:
             compact = postcode_prefix.replace(" ", "").upper()
             query = query.where(
-                func.replace(func.upper(Hospital.post_code), " ", "").startswith(compact)
+                func.replace(func.upper(Hospital.post_code), " ", "").startswith(
+                    compact, autoescape=True
+                )
             )
         return self.session.scalars(query.order_by(Hospital.name).limit(limit)).all()
 
