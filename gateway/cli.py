@@ -38,6 +38,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = settings.with_overrides(bind=args.bind)
     if args.workers:
         settings = settings.with_overrides(workers=args.workers)
+    if args.threads:
+        settings = settings.with_overrides(threads=args.threads)
+    if args.certfile:
+        settings = settings.with_overrides(certfile=args.certfile)
+    if args.keyfile:
+        settings = settings.with_overrides(keyfile=args.keyfile)
+    if args.allow_plain_http:
+        settings = settings.with_overrides(allow_plain_http=True)
+    if args.run_dir:
+        settings = settings.with_overrides(run_dir=args.run_dir)
     return serve(settings)
 
 
@@ -225,6 +235,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the gateway under gunicorn")
     serve.add_argument("--bind", help="HOST:PORT (default GATEWAY_BIND or 127.0.0.1:8080)")
     serve.add_argument("--workers", type=int, help="worker processes (default 2)")
+    serve.add_argument("--threads", type=int, help="request threads per worker (default 8)")
+    serve.add_argument("--certfile", help="TLS certificate chain, PEM (GATEWAY_CERTFILE)")
+    serve.add_argument("--keyfile", help="TLS private key, PEM (GATEWAY_KEYFILE)")
+    serve.add_argument(
+        "--allow-plain-http",
+        action="store_true",
+        help="serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy)",
+    )
+    serve.add_argument(
+        "--run-dir", help="control socket and PID file (default <repo>/var/run/<port>)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(

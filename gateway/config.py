@@ -24,7 +24,7 @@ DEFAULT_SQLITE = PROJECT_ROOT / "var" / "gateway.db"
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_SQLITE}"
-    public_base_url: str = ""  # empty: http://<bind>
+    public_base_url: str = ""  # empty: http://<bind>, or https://<bind> with TLS
     bind: str = "127.0.0.1:8080"
     workers: int = 2
     legacy_endpoints: bool = False
@@ -46,12 +46,31 @@ class Settings:
     # Argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile. Tests lower them.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # --- gateway serve: worker model, read time-outs, TLS, per-instance run directory (README,
+    # "Production"). Each worker process receives requests in its event loop and runs complete
+    # ones on `threads` threads (gateway/buffered_worker.py).
+    threads: int = 8
+    header_timeout: int = 10  # seconds for the TLS handshake and header block to arrive
+    body_timeout: int = 30  # seconds for the body once the headers are in; also socket writes
+    keepalive_seconds: int = 5  # an idle kept-alive connection is closed after this
+    max_connections_per_client: int = 100  # per worker process and client address; 0: no cap
+    certfile: str = ""  # TLS certificate chain (PEM); with keyfile, the gateway speaks HTTPS
+    keyfile: str = ""
+    allow_plain_http: bool = False  # plain HTTP on a non-loopback bind (behind a TLS proxy)
+    forwarded_allow_ips: str = ""  # proxies trusted for X-Forwarded-*; exempt from the cap
+    run_dir: str = ""  # control socket and PID file; empty: <repo>/var/run/<port>
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
         """The URL clients reach the gateway at: written into every served WSDL."""
-        return (self.public_base_url or f"http://{self.bind}").rstrip("/")
+        scheme = "https" if self.tls else "http"
+        return (self.public_base_url or f"{scheme}://{self.bind}").rstrip("/")
+
+    @property
+    def tls(self) -> bool:
+        """Whether ``gateway serve`` terminates TLS itself (a certificate is configured)."""
+        return bool(self.certfile)
 
     def current_release(self, service: Service) -> str:
         return self.rta_current_release if service is Service.RTA else self.elpl_current_release

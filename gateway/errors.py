@@ -15,6 +15,7 @@ as the caller sent them (``claimData/applicationId``).
     │   ├── EnvelopeVersionMismatch    SOAP 1.2 namespace
     │   ├── UnknownOperation           body element not in the endpoint's operation set
     │   ├── EnvelopeTooLarge           over the message-size limit
+    │   ├── EnvelopeIncomplete         body not received in time (``body_timeout``)
     │   ├── EnvelopeForbiddenConstruct DTD, entity declaration, processing instruction
     │   └── MustUnderstandFault        unknown header block with mustUnderstand="1"
     ├── Refusal                        -> Failure (catalogue ``key``; nothing was changed)
@@ -76,6 +77,10 @@ class UnknownOperation(EnvelopeError):
 
 
 class EnvelopeTooLarge(EnvelopeError):
+    pass
+
+
+class EnvelopeIncomplete(EnvelopeError):
     pass
 
 

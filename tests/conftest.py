@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -209,8 +209,16 @@ class GunicornServer:
             self.process.kill()
 
 
-def start_gunicorn(database_url: str, log: Path, workers: int = 2, **env: str) -> GunicornServer:
-    """``gateway serve`` on port 0; returns when it listens (its log names the port)."""
+def start_gunicorn(
+    database_url: str,
+    log: Path,
+    workers: int = 2,
+    args: Sequence[str] = (),
+    ca: Path | None = None,
+    **env: str,
+) -> GunicornServer:
+    """``gateway serve`` on port 0, with ``args`` added; returns when it listens (its log names
+    the port) and answers ``/healthz`` (over HTTPS, trusting ``ca``, when given a certificate)."""
     environment = {
         **os.environ,
         "GATEWAY_DATABASE_URL": database_url,
@@ -229,6 +237,7 @@ def start_gunicorn(database_url: str, log: Path, workers: int = 2, **env: str) -
                 "127.0.0.1:0",
                 "--workers",
                 str(workers),
+                *args,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -237,13 +246,13 @@ def start_gunicorn(database_url: str, log: Path, workers: int = 2, **env: str) -
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         match = re.search(
-            r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text("utf-8", "replace")
+            r"Listening at: (https?)://127\.0\.0\.1:(\d+)", log.read_text("utf-8", "replace")
         )
         if match:
             server = GunicornServer(
-                f"http://127.0.0.1:{match.group(1)}", process, database_url, log
+                f"{match.group(1)}://127.0.0.1:{match.group(2)}", process, database_url, log
             )
-            _wait_healthy(server)
+            _wait_healthy(server, ca)
             return server
         if process.poll() is not None:
             raise RuntimeError(f"gateway serve exited: {log.read_text('utf-8', 'replace')}")
@@ -252,13 +261,17 @@ def start_gunicorn(database_url: str, log: Path, workers: int = 2, **env: str) -
     raise RuntimeError("gateway serve did not report its port")
 
 
-def _wait_healthy(server: GunicornServer) -> None:
+def _wait_healthy(server: GunicornServer, ca: Path | None = None) -> None:
+    import ssl
     import urllib.request
 
+    context = ssl.create_default_context(cafile=str(ca)) if ca else None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
+            with urllib.request.urlopen(
+                server.url + "/healthz", timeout=2, context=context
+            ) as response:
                 if response.status == 200:
                     return
         except OSError:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import text
 
 from gateway.config import Settings
-from gateway.errors import EnvelopeError, EnvelopeTooLarge
+from gateway.errors import EnvelopeError, EnvelopeIncomplete, EnvelopeTooLarge
 from gateway.service.gateway import Decoded, GatewayService, ServiceRequest
 from gateway.soap.answers import answer, fault
 from gateway.soap.codec import Binding, decode_request
@@ -91,7 +91,7 @@ class SoapApplication:
         raw = b""
         operation = ""
         try:
-            raw = _read_body(environ, self.settings.max_message_bytes)
+            raw = _read_body(environ, self.settings.max_message_bytes, self.settings.body_timeout)
             operation, wrapper = open_envelope(raw, contract)
         except EnvelopeError as exc:
             body = fault(exc)
@@ -164,19 +164,39 @@ def _asks_wsdl(query: str) -> bool:
     return any(k.lower() == "wsdl" for k, _ in parse_qsl(query, keep_blank_values=True))
 
 
-def _read_body(environ: dict[str, Any], limit: int) -> bytes:
+#: Bytes asked of ``wsgi.input`` at a time: the size limit is checked as they arrive.
+_BODY_CHUNK = 64 * 1024
+
+
+def _read_body(environ: dict[str, Any], limit: int, timeout: float) -> bytes:
+    """The request body, read in chunks; refused as soon as it passes ``limit`` bytes (however
+    it is framed) or is not in within ``timeout`` seconds. ``gateway serve``'s worker has the
+    whole request buffered by then; other servers (tests, wsgiref) stream it from the socket."""
     length_text = environ.get("CONTENT_LENGTH") or ""
     stream = environ["wsgi.input"]
+    want = limit + 1  # one byte over the limit is enough to refuse
     if length_text.isdigit():
         length = int(length_text)
         if length > limit:
             raise EnvelopeTooLarge(f"request body of {length} bytes exceeds {limit} bytes")
-        data: bytes = stream.read(length)
-        return data
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise EnvelopeTooLarge(f"request body exceeds {limit} bytes")
-    return data
+        want = length
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    received = 0
+    while received < want:
+        try:
+            chunk: bytes = stream.read(min(_BODY_CHUNK, want - received))
+        except TimeoutError as exc:
+            raise EnvelopeIncomplete(f"request body not received within {timeout:g} s") from exc
+        if not chunk:
+            break
+        chunks.append(chunk)
+        received += len(chunk)
+        if received > limit:
+            raise EnvelopeTooLarge(f"request body exceeds {limit} bytes")
+        if time.monotonic() > deadline and received < want:
+            raise EnvelopeIncomplete(f"request body not received within {timeout:g} s")
+    return b"".join(chunks)
 
 
 def _reply(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -58,28 +59,50 @@ class WriterLock:
     SQLite's own busy handler polls with sleeps of up to 100 ms, which caps a multi-worker gateway
     at a few hundred requests per second; a blocking file lock hands over at once. PostgreSQL
     needs none of this (row locks).
+
+    A ``flock`` belongs to the open file, which the threads of a process share: a second thread
+    would "take" it at once and the first one's unlock would free it under the second. So the
+    threads of one process (gateway serve runs several per worker) first take turns on a
+    thread lock, and only its holder takes the file lock. The thread lock is re-entrant (a unit
+    of work opened inside another, as the sandbox clock does, must not wait for itself); the
+    file lock is taken by the outermost entry and released by its exit.
     """
 
     def __init__(self, url: str) -> None:
         path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
         self.path = Path(path + ".writer-lock") if path and path != ":memory:" else None
         self._fd: int | None = None  # a raw descriptor, kept open for the life of the process
+        self._threads = threading.RLock()
+        self._depth = 0  # entries of the thread holding ``_threads``
 
     def __enter__(self) -> WriterLock:
         if self.path is not None:
-            if self._fd is None:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._threads.acquire()
+            if self._depth == 0:
+                try:
+                    if self._fd is None:
+                        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                    fcntl.flock(self._fd, fcntl.LOCK_EX)
+                except BaseException:
+                    self._threads.release()
+                    raise
+            self._depth += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        if self.path is not None:
+            self._depth -= 1
+            try:
+                if self._depth == 0 and self._fd is not None:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+            finally:
+                self._threads.release()
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        with self._threads:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
 
 def alembic_config(url: str) -> Config:
