@@ -46,6 +46,12 @@ class Settings:
     # Argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile. Tests lower them.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # Observability (README "Metrics and logs"): the log line format, text or json (one JSON
+    # object per line, with the request's correlation id); and prometheus-client's multiprocess
+    # directory, which `gateway serve` empties at start and its workers' /metrics reads (empty:
+    # serve makes a temporary one; a single process keeps its metrics in memory).
+    log_format: str = "text"
+    metrics_dir: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
