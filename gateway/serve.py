@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -60,17 +61,20 @@ class _Gunicorn(BaseApplication):
 def serve(settings: Settings) -> int:
     logs.configure(settings)
     directory, made = _metrics_directory(settings)
+    logging.getLogger("gateway.serve").info("metrics: multiprocess directory %s", directory)
     settings = settings.with_overrides(metrics_dir=str(directory))
+    master = os.getpid()
     try:
         from gateway.app import create_app
 
-        create_app(
-            settings
-        )  # fail fast in the master: bad WSDL, schemas or settings stop the start
+        # Fail fast in the master: bad WSDL, schemas or settings stop the start.
+        create_app(settings)
         _Gunicorn(settings).run()
         return 0
     finally:
-        if made:
+        # A worker leaves through here too (gunicorn ends it with SystemExit): only the master
+        # removes the directory the others still write to.
+        if made and os.getpid() == master:
             shutil.rmtree(directory, ignore_errors=True)
 
 

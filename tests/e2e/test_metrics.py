@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import signal
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -174,6 +177,19 @@ def _worker_counts(directory: Path, operation: str) -> list[float]:
     return counts
 
 
+def _log_lines(log: Path) -> list[dict[str, Any]]:
+    """Every line of the server's output, each a JSON object (gunicorn's own lines too)."""
+    return [json.loads(line) for line in log.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _booted(log: Path) -> list[int]:
+    return [
+        int(line["message"].rsplit(" ", 1)[1])
+        for line in _log_lines(log)
+        if line["message"].startswith("Booting worker with pid:")
+    ]
+
+
 @TIMING_GROUP
 def test_metrics_sum_the_requests_of_every_gunicorn_worker(tmp_path: Path) -> None:
     url = next(fresh_database("sqlite", tmp_path))
@@ -185,30 +201,38 @@ def test_metrics_sum_the_requests_of_every_gunicorn_worker(tmp_path: Path) -> No
         seed(uow, c.auth, datetime.now(UTC))
         uow.commit()
     c.database.dispose()
-    directory = tmp_path / "metrics"
     log = tmp_path / "gunicorn.log"
-    server = start_gunicorn(
-        url, log, workers=2, GATEWAY_METRICS_DIR=str(directory), GATEWAY_LOG_FORMAT="json"
-    )
-    try:
-        token = get_token(server.url, *CR).result()["accessToken"]
-        requests = 40
-        # Four clients at once: a sync worker serves one request at a time, so both take part.
-        with ThreadPoolExecutor(4) as pool:
-            codes = list(
-                pool.map(lambda _: _version(server.url, token).result()["code"], range(40))
-            )
-        assert codes == ["Ok"] * requests
-        assert sum(1 for n in _worker_counts(directory, VERSION) if n > 0) == 2
+    server = start_gunicorn(url, log, workers=2, GATEWAY_LOG_FORMAT="json")
+    (said,) = [m["message"] for m in _log_lines(log) if "multiprocess directory" in m["message"]]
+    directory = Path(said.rsplit(" ", 1)[1])
+    requests = 40
+
+    def sums_hold() -> None:
         for _ in range(6):  # each scrape may be answered by either worker: the same sums
             metrics = scrape(server.url)
             assert metrics.value("gateway_requests_total", operation=VERSION, outcome="Ok") == 40
             assert metrics.value("gateway_request_seconds_count", operation=VERSION) == requests
             assert metrics.value("gateway_requests_total", operation="getToken") == 1
             assert metrics.value("gateway_db_pool_size") == 5
+
+    try:
+        token = get_token(server.url, *CR).result()["accessToken"]
+        # Four clients at once: a sync worker serves one request at a time, so both take part.
+        with ThreadPoolExecutor(4) as pool:
+            codes = list(
+                pool.map(lambda _: _version(server.url, token).result()["code"], range(requests))
+            )
+        assert codes == ["Ok"] * requests
+        assert sum(1 for n in _worker_counts(directory, VERSION) if n > 0) == 2
+        sums_hold()
+        # A worker that ends is replaced; its counts stay in the sums, the directory stays.
+        os.kill(_booted(log)[0], signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while len(_booted(log)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_booted(log)) == 3 and directory.is_dir()
+        sums_hold()
     finally:
         server.stop()
-    lines = [line for line in log.read_text("utf-8").splitlines() if line.strip()]
-    parsed = [json.loads(line) for line in lines]  # every line, gunicorn's own too
-    assert any("Listening at" in line["message"] for line in parsed)
-    assert not directory.exists() or all(p.suffix == ".db" for p in directory.iterdir())
+    assert any("Listening at" in line["message"] for line in _log_lines(log))
+    assert not directory.exists()  # the temporary directory goes with the server
