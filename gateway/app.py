@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass
 
+from gateway import logs, metrics
 from gateway.config import Settings
 from gateway.domain.lifecycle import load_all
 from gateway.domain.services import Service
@@ -35,6 +35,7 @@ def build(
 ) -> Components:
     """The components of one process; ``registry`` reuses compiled schemas (tests do)."""
     database = Database(make_engine(settings.database_url))
+    metrics.instrument_pool(database.engine)  # before its first connection
     auth = Authenticator(settings)
     clock = clock or _default_clock(settings, database)
     registry = registry or ReleaseRegistry.load(settings.schemas_dir)
@@ -60,6 +61,12 @@ def create_app(settings: Settings, clock: Clock | None = None) -> SoapApplicatio
 
 
 def from_environment() -> SoapApplication:
-    """Entry point for WSGI servers: ``gunicorn 'gateway.app:from_environment()'``."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return create_app(Settings.load(os.environ))
+    """Entry point for WSGI servers: ``gunicorn 'gateway.app:from_environment()'``.
+
+    Under several workers, set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory before the
+    server starts, so that ``/metrics`` sums the workers (``gateway serve`` does this itself)."""
+    settings = Settings.load(os.environ)
+    # prometheus-client's own variable decides its mode (at import): scrape what it writes.
+    settings = settings.with_overrides(metrics_dir=os.environ.get(metrics.MULTIPROC_DIR, ""))
+    logs.configure(settings)
+    return create_app(settings)

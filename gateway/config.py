@@ -59,6 +59,12 @@ class Settings:
     allow_plain_http: bool = False  # plain HTTP on a non-loopback bind (behind a TLS proxy)
     forwarded_allow_ips: str = ""  # proxies trusted for X-Forwarded-*; exempt from the cap
     run_dir: str = ""  # control socket and PID file; empty: <repo>/var/run/<port>
+    # Observability (README "Metrics and logs"): the log line format, text or json (one JSON
+    # object per line, with the request's correlation id); and prometheus-client's multiprocess
+    # directory, which `gateway serve` empties at start and its workers' /metrics reads (empty:
+    # serve makes a temporary one; a single process keeps its metrics in memory).
+    log_format: str = "text"
+    metrics_dir: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

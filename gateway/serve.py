@@ -14,16 +14,22 @@ event loop under time-outs: slow clients cost a socket, not a thread).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import shutil
 import socket
 import ssl
+import sys
+import tempfile
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config
 
+from gateway import logs
 from gateway.config import PROJECT_ROOT, Settings
 from gateway.errors import StartupError
 
@@ -62,6 +68,25 @@ class _Gunicorn(BaseApplication):
         # The message-size limit is enforced by the worker and the application; headers stay at
         # gunicorn's limits.
         self.cfg.set("proc_name", "a2a-gateway")
+        self._observability()
+
+    def _observability(self) -> None:
+        """gunicorn's own log lines in the configured format; a dead worker out of the metrics."""
+        settings = self.settings
+
+        class Logger(glogging.Logger):
+            def setup(self, cfg: Any) -> None:
+                super().setup(cfg)
+                logs.adopt(self.error_log, settings)
+
+        def child_exit(_server: Any, worker: Any) -> None:
+            # A dead worker's live gauges (pool connections) leave the sums; its counts stay.
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+        self.cfg.set("logger_class", Logger)
+        self.cfg.set("child_exit", child_exit)
 
     def load(self) -> Any:
         # Called in each worker after fork: every process gets its own engine and pool.
@@ -71,27 +96,39 @@ class _Gunicorn(BaseApplication):
 
 
 def serve(settings: Settings) -> int:
-    from gateway.app import create_app
-
     problem = transport_problem(settings)
     if problem:
         raise StartupError(problem)
     if settings.tls:
         tls_context(settings.certfile, settings.keyfile)  # a bad certificate stops the start
-    create_app(settings)  # fail fast in the master: bad WSDL, schemas or settings stop the start
-    host, port = split_bind(settings.bind)
-    listener = listen(host, port)
-    port = listener.getsockname()[1]
-    bound = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    run_dir = prepare_run_dir(settings, port)
-    fd = listener.detach()  # gunicorn owns the descriptor from here on
+    logs.configure(settings)
+    directory, made = _metrics_directory(settings)
+    logging.getLogger("gateway.serve").info("metrics: multiprocess directory %s", directory)
+    settings = settings.with_overrides(metrics_dir=str(directory))
+    master = os.getpid()
     try:
-        _Gunicorn(settings.with_overrides(bind=bound), fd, run_dir).run()
+        from gateway.app import create_app
+
+        # Fail fast in the master: bad WSDL, schemas or settings stop the start.
+        create_app(settings)
+        host, port = split_bind(settings.bind)
+        listener = listen(host, port)
+        port = listener.getsockname()[1]
+        bound = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        run_dir = prepare_run_dir(settings, port)
+        fd = listener.detach()  # gunicorn owns the descriptor from here on
+        try:
+            _Gunicorn(settings.with_overrides(bind=bound), fd, run_dir).run()
+        finally:
+            if not settings.run_dir and os.getpid() == master:
+                with contextlib.suppress(OSError):  # gunicorn removed its socket and PID file
+                    run_dir.rmdir()
+        return 0
     finally:
-        if not settings.run_dir:  # gunicorn removed the socket and PID file; the port's dir goes
-            with contextlib.suppress(OSError):
-                run_dir.rmdir()
-    return 0
+        # A worker leaves through here too (gunicorn ends it with SystemExit): only the master
+        # removes the directory the others still write to.
+        if made and os.getpid() == master:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- transport
@@ -191,3 +228,24 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _metrics_directory(settings: Settings) -> tuple[Path, bool]:
+    """Point prometheus-client's multiprocess mode at an empty directory of this instance, so
+    that ``/metrics`` sums the counts of every worker. Returns it, and whether it was made here
+    (a temporary directory, removed at exit) rather than named by ``GATEWAY_METRICS_DIR``."""
+    if "prometheus_client" in sys.modules:  # it reads the variable once, when imported
+        raise StartupError(
+            "prometheus_client was imported before its multiprocess directory was set"
+        )
+    if settings.metrics_dir:
+        directory = Path(settings.metrics_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):  # an earlier instance's counts
+            stale.unlink()
+        made = False
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="gateway-metrics-"))
+        made = True
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)  # read by prometheus-client
+    return directory, made

@@ -83,3 +83,31 @@ def get_token(
         ),
         path,
     )
+
+
+class Metrics:
+    """A ``/metrics`` scrape, read with prometheus-client's own parser."""
+
+    def __init__(self, text: str) -> None:
+        from prometheus_client.parser import text_string_to_metric_families
+
+        self.samples: list[tuple[str, dict[str, str], float]] = [
+            (sample.name, sample.labels, sample.value)
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        ]
+
+    def value(self, name: str, **labels: str) -> float:
+        """The sum of the samples called ``name`` whose labels include ``labels``."""
+        return sum(
+            v
+            for n, found, v in self.samples
+            if n == name and all(found.get(k) == want for k, want in labels.items())
+        )
+
+
+def scrape(url: str) -> Metrics:
+    response = requests.get(url + "/metrics", timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    return Metrics(response.text)

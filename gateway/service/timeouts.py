@@ -32,6 +32,7 @@ from datetime import timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Final
 
+from gateway import metrics
 from gateway.domain import notifications as notices
 from gateway.domain.calendar import BusinessCalendar
 from gateway.domain.deadlines import DEADLINES, london_date
@@ -66,6 +67,8 @@ class SweepReport:
     batches: int = 0
     retries: int = 0
     claims: list[str] = field(default_factory=list)  # applicationIds that timed out
+    # (kind, deadline rule) of each timeout, warning and time limit: counted once committed
+    rules: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def fired(self) -> int:
@@ -75,6 +78,7 @@ class SweepReport:
         for name in ("timeouts", "warnings", "limits", "stale", "skipped", "batches", "retries"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.claims.extend(other.claims)
+        self.rules.extend(other.rules)
 
     def summary(self) -> str:
         return (
@@ -132,6 +136,8 @@ class TimeoutWorker:
             for claim_id, claim_timers in _by_claim(timers):
                 self._claim(call, claim_id, claim_timers, calendar, report)
             uow.commit()
+        for kind, rule in report.rules:
+            metrics.timer_fired(kind, rule)
         return len(timers), report
 
     def _claim(
@@ -162,6 +168,7 @@ class TimeoutWorker:
             and passed
             and any(t.kind in ("TIMEOUT", "LIMIT") for t in current)
         ):
+            report.rules.append(("timeout", claim.deadline_rule or ""))  # before it is re-armed
             self._time_out(call, claim, transition, calendar)
             report.timeouts += 1
             report.claims.append(claim.application_id)
@@ -171,9 +178,11 @@ class TimeoutWorker:
             if timer.kind == "WARN" and not passed:
                 self._warn(call, claim, timer)
                 report.warnings += 1
+                report.rules.append(("days_left", timer.rule))
             elif timer.kind == "LIMIT":
                 self._limit(call, claim, timer)
                 report.limits += 1
+                report.rules.append(("time_limit", timer.rule))
             else:
                 report.stale += 1
 

@@ -1,8 +1,8 @@
 """``gateway timeouts``, ``gateway clock`` and ``gateway calendar``: deadlines in motion.
 
-* ``gateway timeouts [--once] [--interval S] [--batch N]`` runs the timeout worker
-  (``gateway.service.timeouts``): one sweep with ``--once``, else a sweep every ``S`` seconds
-  until SIGTERM or SIGINT.
+* ``gateway timeouts [--once] [--interval S] [--batch N] [--metrics-bind HOST:PORT]`` runs the
+  timeout worker (``gateway.service.timeouts``): one sweep with ``--once``, else a sweep every
+  ``S`` seconds until SIGTERM or SIGINT, serving its metrics at ``/metrics`` if asked.
 * ``gateway clock show|advance|set|reset`` moves the sandbox clock (``gateway.service.sandbox``);
   refused with exit status 2 unless the deployment is a sandbox (``GATEWAY_SANDBOX=1``).
 * ``gateway calendar import|list|add|remove`` maintains the bank-holiday table (lifecycle.md 5.1).
@@ -74,6 +74,8 @@ def cmd_timeouts(args: argparse.Namespace) -> int:
         )
         stop = threading.Event()
         stop_on_signals(stop)
+        if args.metrics_bind:
+            _serve_metrics(args.metrics_bind)
 
         def said(report: SweepReport) -> None:
             if report.fired or report.skipped:
@@ -90,6 +92,18 @@ def cmd_timeouts(args: argparse.Namespace) -> int:
         return 0
     finally:
         components.database.dispose()
+
+
+def _serve_metrics(bind: str) -> None:
+    """The worker's counts (timeouts fired, warnings) on ``http://HOST:PORT/metrics``."""
+    from prometheus_client import start_http_server
+
+    host, _, port = bind.rpartition(":")
+    server, _thread = start_http_server(int(port), host or "127.0.0.1")
+    print(
+        f"timeout worker: metrics at http://{host or '127.0.0.1'}:{server.server_port}/metrics",
+        flush=True,
+    )
 
 
 # ---------------------------------------------------------------------------------- clock
@@ -257,6 +271,9 @@ def register(sub: Any) -> None:
     )
     timeouts.add_argument(
         "--batch", type=int, default=100, help="timers per transaction (default 100)"
+    )
+    timeouts.add_argument(
+        "--metrics-bind", help="HOST:PORT to serve the worker's Prometheus metrics on (loop only)"
     )
     timeouts.set_defaults(func=cmd_timeouts)
 

@@ -1,7 +1,10 @@
-"""The WSGI application: endpoints, ``?wsdl``, pack XSDs, ``/healthz`` and SOAP processing.
+"""The WSGI application: endpoints, ``?wsdl``, pack XSDs, ``/healthz``, ``/metrics`` and SOAP
+processing.
 
 A POST to an endpoint goes: size limit -> envelope checks (SOAP Fault on failure) -> the
 operation's fields, decoded per the contract -> ``GatewayService.handle`` -> response envelope.
+Each answered request is counted (``gateway.metrics``), and its log records carry its
+correlation id (``gateway.logs``).
 """
 
 from __future__ import annotations
@@ -18,9 +21,18 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import text
 
+from gateway import metrics
 from gateway.config import Settings
 from gateway.errors import EnvelopeError, EnvelopeIncomplete, EnvelopeTooLarge
-from gateway.service.gateway import Decoded, GatewayService, ServiceRequest
+from gateway.logs import correlated
+from gateway.service.gateway import (
+    Decoded,
+    Done,
+    GatewayService,
+    Outcome,
+    Refused,
+    ServiceRequest,
+)
 from gateway.soap.answers import answer, fault
 from gateway.soap.codec import Binding, decode_request
 from gateway.soap.contract import Contract, load_contract
@@ -61,6 +73,11 @@ class SoapApplication:
         key = path.lower()
         if key == "/healthz":
             return self._health(start_response)
+        if key == "/metrics" and method == "GET":
+            body, content_type = metrics.exposition(
+                environ.get("HTTP_ACCEPT", ""), self.settings.metrics_dir
+            )
+            return _reply(start_response, "200 OK", content_type, body)
         if key in self.contracts:
             if method == "POST":
                 return self._soap(environ, start_response, self.bindings[key])
@@ -83,8 +100,18 @@ class SoapApplication:
     def _soap(
         self, environ: dict[str, Any], start_response: StartResponse, binding: Binding
     ) -> Iterable[bytes]:
-        started = time.perf_counter()
         correlation_id = str(uuid.uuid4())
+        with correlated(correlation_id):
+            return self._soap_request(environ, start_response, binding, correlation_id)
+
+    def _soap_request(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        binding: Binding,
+        correlation_id: str,
+    ) -> Iterable[bytes]:
+        started = time.perf_counter()
         contract = binding.contract
         endpoint = contract.endpoint
         source_ip = environ.get("REMOTE_ADDR")
@@ -106,6 +133,13 @@ class SoapApplication:
                 raw,
             )
             self.service.journal_fault(req, exc.fault_code, exc.reason, started, len(body))
+            metrics.request_answered(
+                endpoint.service.value,
+                operation,
+                "Fault",
+                exc.fault_code,
+                time.perf_counter() - started,
+            )
             return _reply(start_response, "500 Internal Server Error", XML, body)
 
         def decode() -> Decoded:
@@ -122,7 +156,20 @@ class SoapApplication:
             raw,
             binding.label,
         )
-        body = self.service.handle(req, lambda outcome: answer(binding, operation, outcome))
+        # The service may ask for a second answer (Error after an Ok whose commit failed):
+        # the last one asked for is the one sent, and the one counted.
+        answered: list[Outcome] = []
+
+        def answer_and_note(outcome: Outcome) -> bytes:
+            answered.append(outcome)
+            return answer(binding, operation, outcome)
+
+        body = self.service.handle(req, answer_and_note)
+        if answered:
+            outcome, key = _outcome_label(answered[-1])
+            metrics.request_answered(
+                endpoint.service.value, operation, outcome, key, time.perf_counter() - started
+            )
         return _reply(start_response, "200 OK", XML, body)
 
     # ------------------------------------------------------------------------------ documents
@@ -158,6 +205,15 @@ class SoapApplication:
         return _reply(
             start_response, status, "application/json", json.dumps(payload).encode("utf-8")
         )
+
+
+def _outcome_label(outcome: Outcome) -> tuple[str, str | None]:
+    """The wire code of ``outcome`` and, for a Failure, its catalogue key."""
+    if isinstance(outcome, Done):
+        return "Ok", None
+    if isinstance(outcome, Refused):
+        return "Failure", outcome.refusal.key
+    return "Error", None  # Failed
 
 
 def _asks_wsdl(query: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
+import requests
 import zeep
 from sqlalchemy import select
 
@@ -24,7 +26,7 @@ from gateway.service.timeouts import TimeoutWorker
 from gateway.store.models import Claim, ClaimTimer, JournalEntry, Notification
 from tests.conftest import LiveServer, MovableClock, start_gunicorn
 from tests.e2e.claims import cnf
-from tests.wire import envelope, get_token, post
+from tests.wire import envelope, get_token, post, scrape
 
 CR = ("cr-a2a", "cr-rta-ch", "Amber-Falcon-2026!")
 COMP = ("comp-a2a", "comp-rta-ch", "Cobalt-Heron-2026!")
@@ -91,6 +93,7 @@ def test_liability_decision_times_out_end_to_end(live: LiveServer, clock: Movabl
     assert claim.deadline_date is not None
     worker = TimeoutWorker(live.components)
     assert worker.sweep().fired == 0  # nothing is due on the day it was sent
+    counted = scrape(live.url)  # the worker counts into this process's metrics too
 
     # "5 days left" at 00:00 on the 5th business day before the deadline: to the compensator
     with live.components.database.unit_of_work() as uow:
@@ -111,6 +114,13 @@ def test_liability_decision_times_out_end_to_end(live: LiveServer, clock: Movabl
     report = worker.sweep()
     assert (report.timeouts, report.claims) == (1, [app_id])
     assert worker.sweep().fired == 0
+    metrics = scrape(live.url)
+    fired = "gateway_timeouts_fired_total"
+    assert metrics.value(fired, rule="D2") - counted.value(fired, rule="D2") == 1
+    warnings = "gateway_timeout_warnings_total"
+    assert (
+        metrics.value(warnings, kind="days_left") - counted.value(warnings, kind="days_left") == 1
+    )
     timed_out = _claim(live, app_id)
     assert timed_out.phase == "LiabilityDecisionTimeout"
     assert timed_out.guid != first_guid and len(timed_out.guid) == 36
@@ -277,13 +287,19 @@ def test_the_worker_loop_stops_on_sigterm(live: LiveServer) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env["GATEWAY_DATABASE_URL"] = live.components.settings.database_url
     worker = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "timeouts", "--interval", "0.2"],
+        [
+            *(sys.executable, "-m", "gateway.cli", "timeouts", "--interval", "0.2"),
+            *("--metrics-bind", "127.0.0.1:0"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
     assert worker.stdout is not None
+    served = re.search(r"metrics at (http://\S+)/metrics", worker.stdout.readline())
+    assert served is not None
+    assert "gateway_timeouts_fired_total" in requests.get(served[1] + "/metrics", timeout=10).text
     assert "sweeping every 0.2 s" in worker.stdout.readline()
     worker.send_signal(signal.SIGTERM)
     out, _ = worker.communicate(timeout=30)
