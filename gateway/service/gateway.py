@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from gateway.errors import (
 from gateway.service import bounds, messages
 from gateway.service.auth import Authenticator, Caller
 from gateway.service.clock import Clock
+from gateway.service.credentials import masked_request
 from gateway.service.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger("gateway.requests")
@@ -41,18 +41,8 @@ log = logging.getLogger("gateway.requests")
 AUTH_OPERATIONS = frozenset({"getToken", "refreshToken", "changePassword"})
 #: Operations open to any authenticated user, claims profile or not (security.md section 3.2).
 NO_CLAIMS_PROFILE = frozenset({"getMyUsersList", "getBranchesList", "getOrganisation"})
-_SECRET_ELEMENTS = re.compile(
-    rb"(<(?:[\w.-]+:)?(password|oldPassword|newPassword|accessToken|refreshToken)\b[^>]*>)"
-    rb"(.*?)(</(?:[\w.-]+:)?\2\s*>)",
-    re.DOTALL,
-)
 MESSAGE_STORE_MAX = 10 * 1024 * 1024
 ACCESS_TOKEN_MAX = 128  # issued tokens have 43 characters (security.md 1)
-
-
-def mask_credentials(raw: bytes) -> bytes:
-    """The envelope with every password and token replaced by ``***``."""
-    return _SECRET_ELEMENTS.sub(lambda m: m.group(1) + b"***" + m.group(4), raw)
 
 
 @dataclass
@@ -352,7 +342,7 @@ class GatewayService:
         response_bytes: int,
         now: datetime,
     ) -> None:
-        body = mask_credentials(req.raw[:MESSAGE_STORE_MAX])
+        body = masked_request(req.raw[:MESSAGE_STORE_MAX])[:MESSAGE_STORE_MAX]
         uow.journal.append(
             {
                 "at": now,

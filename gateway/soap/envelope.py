@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from gateway.errors import (
@@ -19,6 +21,15 @@ from gateway.soap.namespaces import SOAP11_ENV, SOAP12_ENV
 from gateway.validation.hardened import parse_bytes
 
 _MUST_UNDERSTAND = f"{{{SOAP11_ENV}}}mustUnderstand"
+# Where libxml2 quotes what it read. Inside a credential that is part of the secret (a password
+# with an unescaped "&" or "<"), and a fault's reason is journaled (security.md section 6.1).
+_READ_NAMES = (
+    (re.compile(r"'[^']*'"), "'…'"),
+    (re.compile(r"(xmlns:)[^\s:]+"), r"\1…"),
+    (re.compile(r"(tag mismatch: )\S+( line \d+ and )\S+"), r"\1…\2…"),
+    (re.compile(r"(Start Tag |in tag |Attribute |for attribute )\S+"), r"\1…"),
+    (re.compile(r"(Namespace prefix )\S+( for \S+)?( on )\S+"), r"\1…\3…"),
+)
 
 
 def open_envelope(raw: bytes, contract: Contract) -> tuple[str, etree._Element]:
@@ -28,7 +39,8 @@ def open_envelope(raw: bytes, contract: Contract) -> tuple[str, etree._Element]:
     except XmlForbiddenConstruct as exc:
         raise EnvelopeForbiddenConstruct(exc.specifics) from None
     except (XmlNotWellFormed, XmlLimitExceeded) as exc:
-        raise EnvelopeNotWellFormed(f"request is not well-formed XML: {exc.specifics}") from None
+        reason = _without_read_names(exc.specifics)
+        raise EnvelopeNotWellFormed(f"request is not well-formed XML: {reason}") from None
     qname = etree.QName(root)
     if qname.namespace == SOAP12_ENV:
         raise EnvelopeVersionMismatch("SOAP 1.2 is not supported; send a SOAP 1.1 envelope")
@@ -63,3 +75,10 @@ def _check_headers(header: etree._Element) -> None:
             raise MustUnderstandFault(
                 f"header {etree.QName(block).localname} must be understood but is not supported"
             )
+
+
+def _without_read_names(message: str) -> str:
+    """libxml2's ``message`` without the names it read from the document."""
+    for pattern, replacement in _READ_NAMES:
+        message = pattern.sub(replacement, message)
+    return message
