@@ -41,6 +41,18 @@ class Settings:
     require_client_id: bool = False
     message_retention_days: int = 30
     sandbox: bool = False
+    # Rate limits (security.md section 7; gateway.service.rate_limits). Requests per A2A user:
+    # at most rate_limit_per_user in any rate_limit_seconds (a sliding window; 0 turns it off),
+    # 50 a second as the spec decides. Failed logins (getToken, refreshToken, changePassword,
+    # legacy userAuth) per source address: at most failed_logins_per_address in any
+    # failed_logins_seconds, so the lockout of section 2.3 (5 per user id) cannot be used to
+    # learn which user ids exist faster than that; the spec sets no figure, this is ours. On
+    # PostgreSQL the counters are shared by every process and host; on SQLite each process
+    # counts alone (README "Rate limits").
+    rate_limit_per_user: int = 50
+    rate_limit_seconds: int = 1
+    failed_logins_per_address: int = 20
+    failed_logins_seconds: int = 600
     wsdl_dir: Path = PROJECT_ROOT / "wsdl"
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     # Argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile. Tests lower them.

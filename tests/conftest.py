@@ -134,10 +134,18 @@ def sqlite_url(tmp_path: Path) -> Iterator[str]:
     yield from fresh_database("sqlite", tmp_path)
 
 
+#: Rate limits far above what any test sends, which the rate-limit tests lower again: the harness
+#: runs hundreds of requests a second as one A2A user, and the lockout tests fail logins on purpose.
+RELAXED_LIMITS = {"rate_limit_per_user": 100_000, "failed_logins_per_address": 100_000}
+
+
 def test_settings(database_url: str, **overrides: Any) -> Settings:
     # Cheap Argon2 parameters keep the suite fast; production keeps the defaults.
     return Settings(
-        database_url=database_url, argon2_time_cost=1, argon2_memory_kib=1024, **overrides
+        database_url=database_url,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        **{**RELAXED_LIMITS, **overrides},
     )
 
 
@@ -224,6 +232,7 @@ def start_gunicorn(
         "GATEWAY_DATABASE_URL": database_url,
         "GATEWAY_ARGON2_TIME_COST": "1",
         "GATEWAY_ARGON2_MEMORY_KIB": "1024",
+        **{f"GATEWAY_{name.upper()}": str(value) for name, value in RELAXED_LIMITS.items()},
         **env,
     }
     with log.open("wb") as out:

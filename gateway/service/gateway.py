@@ -34,6 +34,7 @@ from gateway.service import bounds, messages
 from gateway.service.auth import Authenticator, Caller
 from gateway.service.clock import Clock
 from gateway.service.credentials import masked_request
+from gateway.service.rate_limits import FAILED_LOGIN_KEYS, RateLimits, rate_limits_for
 from gateway.service.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger("gateway.requests")
@@ -190,8 +191,10 @@ class GatewayService:
         clock: Clock,
         operations: Mapping[str, OperationSpec],
         env: Any = None,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.env = env
+        self.rate_limits = rate_limits or rate_limits_for(settings, database)
         self.settings = settings
         self.database = database
         self.auth = auth
@@ -261,11 +264,27 @@ class GatewayService:
             facts=facts,
             env=self.env,
         )
+        # Requests that check a password or a refresh token: an address over its failed logins
+        # is refused before any is checked, and each failure here counts towards its limit.
+        logs_in = req.operation in AUTH_OPERATIONS or req.era == "legacy"
+        if logs_in:
+            self.rate_limits.check_logins_from(req.source_ip)
+        try:
+            return self._run_checked(req, call, decoded, facts)
+        except Refusal as refusal:
+            if logs_in and refusal.key in FAILED_LOGIN_KEYS and req.source_ip:
+                refusal.context["failed_login_from"] = req.source_ip
+            raise
+
+    def _run_checked(
+        self, req: ServiceRequest, call: Call[Any], decoded: Decoded, facts: JournalFacts
+    ) -> Any:
         if req.operation not in AUTH_OPERATIONS:
             call.caller = self._authenticate(call, req, decoded)
             caller = call.caller
             facts.user_id, facts.as_user_id = caller.user_id, caller.as_user_id
             facts.client_id, facts.family_id = caller.client_id, caller.family_id
+            self.rate_limits.admit(caller.user_id)  # before any work for the request
             if req.operation not in NO_CLAIMS_PROFILE and not has_claims_profile(
                 caller.profiles, caller.side, req.service
             ):
@@ -329,6 +348,9 @@ class GatewayService:
         family = refusal.context.get("revoke_family")
         if family:
             uow.tokens.revoke_family(str(family), now)
+        address = refusal.context.get("failed_login_from")
+        if address:
+            self.rate_limits.count_failed_login(str(address))
 
     def _journal(
         self,

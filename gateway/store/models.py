@@ -352,3 +352,16 @@ class SystemSetting(Base):
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class RateCounter(Base):
+    """A sliding-window rate counter (gateway.store.rate_counters): the hits of the current
+    fixed window of its key and of the one before. Used on PostgreSQL, shared by every process."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # user:<id>, login-from:<ip>
+    window_index: Mapped[int] = mapped_column(BigInteger)  # epoch seconds // window length
+    hits: Mapped[int] = mapped_column(Integer)
+    previous_hits: Mapped[int] = mapped_column(Integer)
+    stale_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
