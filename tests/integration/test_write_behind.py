@@ -325,7 +325,7 @@ def test_every_new_database_of_a_process_commits_what_is_pending(sqlite_url: str
     (SQLAlchemy's event registry keys targets by id(); hooks listened for per engine or factory
     were once taken as already there, and a commit then dropped the pending rows)."""
     statement = insert(Hospital.__table__)
-    rounds = 150
+    rounds = 40
     for number in range(rounds):
         database = Database(make_engine(sqlite_url))
         with database.unit_of_work() as uow:
