@@ -411,3 +411,57 @@ def test_two_instances_have_their_own_control_socket_and_pid_file(
     for server, run_dir in zip(servers, found, strict=True):
         server.stop()
         assert not run_dir.exists()  # socket and PID file removed, the port's folder too
+
+
+def _served_certificate(server: GunicornServer) -> bytes:
+    """The DER certificate the server presents now (not verified: only compared)."""
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with (
+        socket.create_connection(_address(server), timeout=5) as raw,
+        context.wrap_socket(raw) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return der
+
+
+def test_a_renewed_certificate_is_served_after_a_reload(
+    world: str, tmp_path: Path, servers: list[GunicornServer]
+) -> None:
+    """The runbook's rotation: replace the certificate files, SIGHUP the master (systemctl
+    reload); new workers serve the new certificate, with no connection refused meanwhile."""
+    import signal
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    ca, cert, key = _certificates(first)
+    server = start_gunicorn(
+        world,
+        tmp_path / "serve.log",
+        workers=1,
+        args=["--certfile", str(cert), "--keyfile", str(key)],
+        ca=ca,
+        GATEWAY_RUN_DIR=str(tmp_path / "run"),
+    )
+    servers.append(server)
+    before = _served_certificate(server)
+    _new_ca, new_cert, new_key = _certificates(second)
+    cert.write_bytes(new_cert.read_bytes())
+    key.write_bytes(new_key.read_bytes())
+    os.kill(server.process.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while _served_certificate(server) == before:
+        assert time.monotonic() < deadline, "the old certificate is still served"
+        time.sleep(0.2)
+    assert _served_certificate(server) == ssl_der(new_cert)
+
+
+def ssl_der(pem: Path) -> bytes:
+    import ssl
+
+    return ssl.PEM_cert_to_DER_cert(pem.read_text())
