@@ -12,12 +12,12 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 
-from gateway.store.models import Claim, ClaimPack, ClaimTimer, JournalEntry
 from tests.conftest import TIMING_GROUP, start_gunicorn
 from tests.e2e.claims import cnf
-from tests.integration.test_concurrency import CR, _token, pg_url, seeded_reader
+from tests.integration.test_concurrency import CR, _token, pg_url
+from tests.integration.wholeness import assert_claims_whole
 from tests.wire import envelope, post
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, TIMING_GROUP]
@@ -95,31 +95,4 @@ def test_terminated_connections_leave_no_half_written_claim(pg_url: str, tmp_pat
     assert set(outcomes) <= {(200, "Ok"), (200, "Error")}, outcomes  # in band, never HTML
     assert outcomes[(200, "Ok")] > 0
     assert after == ["Ok"] * 5  # no restart needed
-    acknowledged = {app_id for _, code, app_id in replies if code == "Ok"}
-    components = seeded_reader(pg_url)
-    try:
-        with components.database.unit_of_work() as uow:
-            ids = [
-                (row.id, row.application_id)
-                for row in uow.session.execute(select(Claim.id, Claim.application_id))
-            ]
-            assert acknowledged <= {app_id for _, app_id in ids}  # no acknowledged claim lost
-            for claim_id, app_id in ids:  # every claim whole: its pack, timers and journal
-                packs = uow.session.scalar(
-                    select(func.count())
-                    .select_from(ClaimPack)
-                    .where(ClaimPack.claim_id == claim_id)
-                )
-                timers = uow.session.scalar(
-                    select(func.count())
-                    .select_from(ClaimTimer)
-                    .where(ClaimTimer.claim_id == claim_id)
-                )
-                journaled = uow.session.scalar(
-                    select(func.count())
-                    .select_from(JournalEntry)
-                    .where(JournalEntry.application_id == app_id, JournalEntry.outcome == "Ok")
-                )
-                assert (packs, journaled) == (1, 1) and timers > 0, app_id
-    finally:
-        components.database.dispose()
+    assert_claims_whole(pg_url, {app_id for _, code, app_id in replies if code == "Ok" and app_id})

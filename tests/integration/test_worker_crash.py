@@ -14,12 +14,11 @@ from xml.sax.saxutils import escape
 
 import pytest
 import requests
-from sqlalchemy import func, select
 
-from gateway.store.models import Claim, ClaimPack, JournalEntry
 from tests.conftest import TIMING_GROUP, MovableClock, fresh_database, seeded, start_gunicorn
 from tests.e2e.claims import cnf
-from tests.integration.test_concurrency import CR, _token, seeded_reader
+from tests.integration.test_concurrency import CR, _token
+from tests.integration.wholeness import assert_claims_whole
 from tests.wire import envelope, post
 
 pytestmark = [pytest.mark.slow, TIMING_GROUP]
@@ -99,25 +98,4 @@ def test_killed_workers_lose_no_acknowledged_claim(world_url: str, tmp_path: Pat
     finally:
         server.stop()
     assert acknowledged
-    reader = seeded_reader(world_url)
-    try:
-        with reader.database.unit_of_work() as uow:
-            claims = {
-                row.application_id: row.id
-                for row in uow.session.execute(select(Claim.id, Claim.application_id))
-            }
-            assert set(acknowledged) <= set(claims)  # every acknowledged claim is there
-            for app_id, claim_id in claims.items():  # and every claim whole
-                packs = uow.session.scalar(
-                    select(func.count())
-                    .select_from(ClaimPack)
-                    .where(ClaimPack.claim_id == claim_id)
-                )
-                journaled = uow.session.scalar(
-                    select(func.count())
-                    .select_from(JournalEntry)
-                    .where(JournalEntry.application_id == app_id, JournalEntry.outcome == "Ok")
-                )
-                assert (packs, journaled) == (1, 1), app_id
-    finally:
-        reader.database.dispose()
+    assert_claims_whole(world_url, acknowledged)
