@@ -16,7 +16,10 @@ def assert_claims_whole(url: str, acknowledged: Iterable[str]) -> None:
     reader = seeded_reader(url)
     try:
         with reader.database.unit_of_work() as uow:
-            claims = dict(uow.session.execute(select(Claim.application_id, Claim.id)).tuples())
+            claims = {
+                row.application_id: row.id
+                for row in uow.session.execute(select(Claim.application_id, Claim.id))
+            }
             assert set(acknowledged) <= set(claims)
             for app_id, claim_id in claims.items():
                 packs, timers, journaled = (
