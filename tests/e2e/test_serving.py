@@ -316,8 +316,12 @@ def _certificates(folder: Path) -> tuple[Path, Path, Path]:
     return paths
 
 
-def test_https_with_zeep(world: str, tmp_path: Path, servers: list[GunicornServer]) -> None:
-    ca, cert, key = _certificates(tmp_path)
+def _https_server(
+    world: str, tmp_path: Path, servers: list[GunicornServer], certificates: Path
+) -> tuple[GunicornServer, Path, Path, Path]:
+    """``gateway serve`` (one worker) with a new certificate in ``certificates``; the server,
+    and the CA, certificate and key files."""
+    ca, cert, key = _certificates(certificates)
     server = start_gunicorn(
         world,
         tmp_path / "serve.log",
@@ -327,6 +331,11 @@ def test_https_with_zeep(world: str, tmp_path: Path, servers: list[GunicornServe
         GATEWAY_RUN_DIR=str(tmp_path / "run"),
     )
     servers.append(server)
+    return server, ca, cert, key
+
+
+def test_https_with_zeep(world: str, tmp_path: Path, servers: list[GunicornServer]) -> None:
+    server, ca, _cert, _key = _https_server(world, tmp_path, servers, tmp_path)
     assert server.url.startswith("https://")
     session = requests.Session()
     session.verify = str(ca)
@@ -439,16 +448,7 @@ def test_a_renewed_certificate_is_served_after_a_reload(
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
     second.mkdir()
-    ca, cert, key = _certificates(first)
-    server = start_gunicorn(
-        world,
-        tmp_path / "serve.log",
-        workers=1,
-        args=["--certfile", str(cert), "--keyfile", str(key)],
-        ca=ca,
-        GATEWAY_RUN_DIR=str(tmp_path / "run"),
-    )
-    servers.append(server)
+    server, _ca, cert, key = _https_server(world, tmp_path, servers, first)
     before = _served_certificate(server)
     _new_ca, new_cert, new_key = _certificates(second)
     cert.write_bytes(new_cert.read_bytes())

@@ -147,25 +147,21 @@ def test_once_writing_a_sqlite_unit_holds_the_write_lock_from_its_first_read(
     database.dispose()
 
 
-def _new_claim(uow: Any) -> Claim:
-    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    uow.organisations.add(
-        Organisation(organisation_id="COMP1", kind="COMP", name="Insurer", created_at=at)
-    )
-    uow.flush()
-    claim = Claim(
+def unsaved_claim(reference: str, guid: str, at: datetime) -> Claim:
+    """An RTA claim of CR1 to COMP1 in ClaimSubmitted, not yet added."""
+    return Claim(
         service="rta",
         release="R7",
         version_major=7,
         version_minor=0,
         phase="ClaimSubmitted",
-        guid="G-1",
+        guid=guid,
         ended=False,
         cr_org_id="CR1",
         comp_org_id="COMP1",
         comp_branch_id="001",
-        cr_reference="R-1",
-        cr_reference_key="r-1",
+        cr_reference=reference,
+        cr_reference_key=reference.lower(),
         child_claim=False,
         created_at=at,
         updated_at=at,
@@ -173,6 +169,15 @@ def _new_claim(uow: Any) -> Claim:
         dispatched_at=at,
         gdpr_deleted=False,
     )
+
+
+def _new_claim(uow: Any) -> Claim:
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    uow.organisations.add(
+        Organisation(organisation_id="COMP1", kind="COMP", name="Insurer", created_at=at)
+    )
+    uow.flush()
+    claim = unsaved_claim("R-1", "G-1", at)
     uow.claims.add(claim)
     uow.claims.add_timer(claim_id=claim.id, kind="TIMEOUT", rule="D2", fire_at=at, guid="G-1")
     uow.claims.add_notification(

@@ -27,7 +27,7 @@ from gateway.store.models import (
     Notification,
     Organisation,
 )
-from tests.integration.test_unit_of_work import _database, _new_claim
+from tests.integration.test_unit_of_work import _database, _new_claim, unsaved_claim
 
 AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
 TABLES = {"claims": Claim, "packs": ClaimPack, "timers": ClaimTimer, "notifications": Notification}
@@ -50,26 +50,7 @@ def _pending_claim(uow: UnitOfWork) -> Claim:
 
 def _claim(reference: str) -> Claim:
     """A claim of CR1 to COMP1, not yet added."""
-    return Claim(
-        service="rta",
-        release="R7",
-        version_major=7,
-        version_minor=0,
-        phase="ClaimSubmitted",
-        guid="G-2",
-        ended=False,
-        cr_org_id="CR1",
-        comp_org_id="COMP1",
-        comp_branch_id="001",
-        cr_reference=reference,
-        cr_reference_key=reference.lower(),
-        child_claim=False,
-        created_at=AT,
-        updated_at=AT,
-        sent_date=AT.date(),
-        dispatched_at=AT,
-        gdpr_deleted=False,
-    )
+    return unsaved_claim(reference, "G-2", AT)
 
 
 def _committed_counts(database: Database) -> dict[str, int]:
