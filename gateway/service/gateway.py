@@ -56,6 +56,7 @@ class JournalFacts:
     guid_before: str | None = None
     guid_after: str | None = None
     pack_sha256: str | None = None
+    transition: str | None = None  # the lifecycle row the step took (R1, E12, ...)
     user_id: str | None = None
     as_user_id: str | None = None
     client_id: str | None = None
@@ -390,6 +391,7 @@ class GatewayService:
                 "request_bytes": len(req.raw),
                 "response_bytes": response_bytes,
                 "pack_sha256": facts.pack_sha256 if outcome == "Ok" else None,
+                "transition": facts.transition if outcome == "Ok" else None,
             },
             {
                 "correlation_id": req.correlation_id,

@@ -283,6 +283,7 @@ class TimeoutWorker:
                 "request_bytes": 0,
                 "response_bytes": 0,
                 "pack_sha256": None,
+                "transition": facts.transition,
             },
             {
                 "correlation_id": correlation_id,

@@ -7,6 +7,7 @@ classes map onto it (a test checks that the migrated database and the metadata a
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -155,6 +157,8 @@ class JournalEntry(Base):
     request_bytes: Mapped[int] = mapped_column(Integer)
     response_bytes: Mapped[int] = mapped_column(Integer)
     pack_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: The lifecycle row (R1, E12, ...) the step or timeout took; None for other requests.
+    transition: Mapped[str | None] = mapped_column(String(4))
 
 
 class StoredMessage(Base):
@@ -296,6 +300,29 @@ class Claim(Base):
     cr_allocated_user: Mapped[str | None] = mapped_column(String(50))
     comp_allocated_user: Mapped[str | None] = mapped_column(String(50))
     gdpr_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Stage 2.1: the latest interim settlement pack and what was decided on it.
+    interim_value: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # requested value
+    interim_extended: Mapped[bool | None] = mapped_column(Boolean)  # D7 taken for this ISP
+    isp_sent_date: Mapped[date | None] = mapped_column(Date)
+    interim_response_date: Mapped[date | None] = mapped_column(Date)
+    interim_offered: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    partial_payment_accepted: Mapped[bool | None] = mapped_column(Boolean)  # C19 AC / NAC
+    partial_decision_date: Mapped[date | None] = mapped_column(Date)
+    stage21_paid: Mapped[bool | None] = mapped_column(Boolean)
+    interim_rejection_comment: Mapped[str | None] = mapped_column(String(500))
+    # Stage 2: the settlement pack, its offers and agreed extensions.
+    s2sp_sent_date: Mapped[date | None] = mapped_column(Date)
+    offer_late: Mapped[bool | None] = mapped_column(Boolean)  # the offer being answered (5.4)
+    settlement_decision: Mapped[str | None] = mapped_column(String(5))  # C, CO, R, ACO, NEWCO
+    payment_deadline: Mapped[date | None] = mapped_column(Date)  # D14, information only
+    child_at_stage2_request: Mapped[bool | None] = mapped_column(Boolean)
+    child_at_stage2_agreement: Mapped[bool | None] = mapped_column(Boolean)
+    child_at_stage2_agreement_ad: Mapped[bool | None] = mapped_column(Boolean)
+    extension_date: Mapped[date | None] = mapped_column(Date)  # the last D11 date entered
+    extension_reason: Mapped[str | None] = mapped_column(String(2))  # C23
+    additional_damages: Mapped[bool | None] = mapped_column(Boolean)
+    ad_sent_date: Mapped[date | None] = mapped_column(Date)
+    cpp_sent_date: Mapped[date | None] = mapped_column(Date)
 
 
 class ClaimPack(Base):

@@ -175,6 +175,7 @@ def enter(
     source = claim.phase
     target = lc.phase(transition.target)
     claim.phase = target.id
+    call.facts.transition = transition.rule
     if transition.renews_guid:
         claim.guid = new_guid()
     claim.updated_at = call.now
@@ -209,6 +210,8 @@ def rearm(
 ) -> None:
     """Do what the phase-deadline table says on entering the claim's (new) phase."""
     decision = entry_decision(claim, calendar, source, dates)
+    if decision.offer_late is not None:  # the entry was an offer (5.4): is it late?
+        claim.offer_late = decision.offer_late
     if decision.action is Action.KEEP:
         # The deadline runs on; its pending timers now belong to the new activity.
         call.uow.claims.retag_timers(claim.id, claim.guid)
@@ -228,11 +231,20 @@ def deadline_on_entry(
 
 #: Claim columns that keep a deadline after it stops running (the Data document's
 #: PreCalculatedTimeouts): rule -> (rule column or None, date column). Other information-only
-#: deadlines (D1, D14, D15) have no column yet; the table still computes them.
+#: deadlines (D1, D15) have no column yet; the table still computes them.
 _KEPT: Final[Mapping[str, tuple[str | None, str]]] = {
     "D2": ("liability_rule", "liability_deadline"),
     "D3": ("liability_rule", "liability_deadline"),
     "D4": (None, "stage1_costs_deadline"),
+    "D14": (None, "payment_deadline"),
+}
+
+#: Events a deadline may count from that the claim row keeps: Start -> claim column.
+_EVENT_COLUMNS: Final[Mapping[Start, str]] = {
+    Start.CNF_SENT: "sent_date",
+    Start.ISP_SENT: "isp_sent_date",
+    Start.PARTIAL_ACCEPTANCE: "partial_decision_date",
+    Start.S2SP_SENT: "s2sp_sent_date",
 }
 
 
@@ -256,8 +268,9 @@ def entry_decision(
         claim_type=claim.claim_type,
         insurer_type=claim.insurer_type,
         article75=claim.article75,
+        interim_value=claim.interim_value,
         running=running,
-        dates={Start.CNF_SENT: claim.sent_date, **(dates or {})},
+        dates={**_claim_events(claim), **(dates or {})},
     )
     decision = deadline_for_entry(facts, calendar)
     armed = (decision.deadline,) if decision.action is Action.ARM else ()
@@ -268,6 +281,11 @@ def entry_decision(
                 setattr(claim, rule_column, deadline.rule)
             setattr(claim, date_column, deadline.due)
     return decision
+
+
+def _claim_events(claim: Claim) -> dict[Start, date]:
+    events = {start: getattr(claim, column) for start, column in _EVENT_COLUMNS.items()}
+    return {start: day for start, day in events.items() if day is not None}
 
 
 def arm(

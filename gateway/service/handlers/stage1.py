@@ -147,6 +147,7 @@ def add_claim(call: Call[m.AddClaim]) -> m.ClaimInfoResponse:
     wf.arm(call, claim, wf.deadline_on_entry(claim, calendar), calendar, new=True)
     call.facts.application_id = claim.application_id
     call.facts.phase_after, call.facts.guid_after = claim.phase, claim.guid
+    call.facts.transition = transition.rule
     wf.notify(
         call,
         claim,
