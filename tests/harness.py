@@ -184,6 +184,8 @@ class Harness:
         claim = self.step(
             "acceptClaim", claim, "comp-rta-ch", insurer_claim_reference_number=f"INS-{reference}"
         )
+        if claim.phase == "Article75Decision":
+            claim = self.step("applyArticle75", claim, "comp-rta-ch", is_article75=False)
         return self.step(
             "sendLiabilityDecision",
             claim,

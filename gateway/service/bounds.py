@@ -70,6 +70,7 @@ CAPS: Mapping[str, int] = {
     "reason_description": FREE_TEXT_MAX,  # rule FRAUD-02 judges the 500 of the spec
     "exit_comment": FREE_TEXT_MAX,  # stored shortened to 500
     "reason_for_extension": FREE_TEXT_MAX,
+    "rejection_comment": 500,  # rejectInterimSettlementPack; stored as sent
     "data_attachment_title": FREE_TEXT_MAX,  # the attachment rules judge 100 (operations.md 4.4)
     "data_attachment_desc": FREE_TEXT_MAX,  # and 500
     "data_attachment_file_name": FREE_TEXT_MAX,  # and 255

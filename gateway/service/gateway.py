@@ -57,6 +57,7 @@ class JournalFacts:
     guid_after: str | None = None
     pack_sha256: str | None = None
     transition: str | None = None  # the lifecycle row the step took (R1, E12, ...)
+    note: str | None = None  # what an Ok step's journal entry says besides (its ``detail``)
     user_id: str | None = None
     as_user_id: str | None = None
     client_id: str | None = None
@@ -218,7 +219,7 @@ class GatewayService:
                 result = self._run(req, uow, now, facts)
                 body = answer(Done(result))
                 uow.start_writing()
-                self._journal(uow, req, facts, "Ok", None, None, started, len(body), now)
+                self._journal(uow, req, facts, "Ok", None, facts.note, started, len(body), now)
                 uow.commit()
                 return body
         except Refusal as refusal:

@@ -38,6 +38,7 @@ class PackFacts:
     loss_types: frozenset[str] = frozenset()
     requested_value: Decimal | None = None
     interim_full: bool | None = None
+    offered_value: Decimal | None = None  # ISP response: after contribution and CRU
     decision: str | None = None
     disbursement_ids: frozenset[int] = frozenset()
 
@@ -98,6 +99,7 @@ def _loss_pack_facts(subject: Subject) -> PackFacts:
         requested_value=(
             isp.requested_value(subject) if subject.pack is Pack.ISP_REQUEST else None
         ),
+        offered_value=(isp.offered_value(subject) if subject.pack is Pack.ISP_RESPONSE else None),
         interim_full=(
             isp.is_full_response(subject, requested)
             if subject.pack is Pack.ISP_RESPONSE and requested is not None

@@ -48,3 +48,101 @@ def insurer_response(decision: str = "A", service: str = "rta", release: str = "
     }[decision]
     path = SAMPLES / service / release / "insurer-response" / name
     return path.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ Stage 2 and Stage 3 packs
+def _sample(service: str, release: str, pack: str, name: str) -> etree._Element:
+    return etree.parse(str(SAMPLES / service / release / pack / name)).getroot()
+
+
+def _text(root: etree._Element) -> str:
+    return etree.tostring(root, encoding="unicode")
+
+
+#: The lines of the sample ISP request: loss type -> gross value claimed (no contribution).
+ISP_LINES = {"5": "1840.00", "8": "420.00", "10": "96.40"}
+
+
+def isp_request(
+    lines: dict[str, str] | None = None, service: str = "rta", release: str = "R7"
+) -> str:
+    """A valid ISP request asking for ``lines`` (loss type -> gross value), by default the
+    sample's four lines (2,566.40: over 1,000). EL/PL and RTA before R7 use the sample's own."""
+    root = _sample(service, release, "isp-request", "valid-request.xml")
+    if lines is None:
+        return _text(root)
+    losses = root.find("ClaimantLosses")
+    assert losses is not None
+    template = losses[0]
+    for line in list(losses):
+        losses.remove(line)
+    for loss_type, gross in lines.items():
+        line = etree.fromstring(etree.tostring(template))
+        line.set("LossType", loss_type)
+        line.set("GrossValueClaimed", gross)
+        line.attrib.pop("Comments", None)
+        losses.append(line)
+    return _text(root)
+
+
+def isp_response(
+    full: bool, lines: dict[str, str] | None = None, service: str = "rta", release: str = "R7"
+) -> str:
+    """A full (every line agreed at the value claimed) or partial (the sample) interim offer
+    answering ``isp_request(lines)``."""
+    root = _sample(service, release, "isp-response", "valid-partial.xml")
+    if not full:
+        return _text(root)
+    replies = root.find("DefendantReplies")
+    assert replies is not None
+    template = replies[-1]
+    for line in list(replies):
+        replies.remove(line)
+    for loss_type, gross in (lines or ISP_LINES).items():
+        line = etree.fromstring(etree.tostring(template))
+        line.set("LossType", loss_type)
+        line.set("IsGrossAmountAgreed", "1")
+        line.set("GrossValueOffered", gross)
+        replies.append(line)
+    return _text(root)
+
+
+_S2SP_RESPONSES = {
+    "C": "valid-confirm.xml",
+    "CO": "valid-counter-offer.xml",
+    "R": "valid-repudiation.xml",
+}
+_CM_COUNTER = {"ACO": "valid-accept.xml", "NEWCO": "valid-new-counter-offer.xml"}
+_AD_RESPONSES = {"A": "valid-agree.xml", "CO": "valid-counter-offer.xml"}
+
+
+def s2sp_request(service: str = "rta", release: str = "R7") -> str:
+    return _text(_sample(service, release, "s2sp-request", "valid-request.xml"))
+
+
+def s2sp_response(decision: str, service: str = "rta", release: str = "R7") -> str:
+    return _text(_sample(service, release, "s2sp-response", _S2SP_RESPONSES[decision]))
+
+
+def counter_offer_cr(service: str = "rta", release: str = "R7") -> str:
+    return _text(_sample(service, release, "s2sp-counter-offer-cr", "valid-counter-offer.xml"))
+
+
+def counter_offer_cm(decision: str, service: str = "rta", release: str = "R7") -> str:
+    return _text(_sample(service, release, "s2sp-counter-offer-cm", _CM_COUNTER[decision]))
+
+
+def ad_request(release: str = "R7") -> str:
+    return _text(_sample("rta", release, "ad-request", "valid-request.xml"))
+
+
+def ad_response(decision: str, release: str = "R7") -> str:
+    return _text(_sample("rta", release, "ad-response", _AD_RESPONSES[decision]))
+
+
+def cpp_request(service: str = "rta", release: str = "R7") -> str:
+    return _text(_sample(service, release, "cpp-request", "valid-request.xml"))
+
+
+def cpp_response(service: str = "rta", release: str = "R7") -> str:
+    return _text(_sample(service, release, "cpp-response", "valid-response.xml"))

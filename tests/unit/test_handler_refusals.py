@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from gateway.domain.lifecycle import LIFECYCLES, PHASE_INDEPENDENT
 from gateway.domain.services import Service, Side
 from gateway.service import messages as m
 from gateway.service.handlers import operations
+from tests.e2e import claims as packs
 from tests.e2e.claims import cnf, insurer_response
 from tests.harness import Claimed, Harness
 
@@ -48,6 +50,86 @@ ACKNOWLEDGEMENTS = (
     "acknowledgeFraudStated",
 )
 
+STAGE2_ACKNOWLEDGEMENTS = (
+    "returnToStartOfStage21",
+    "acknowledgeRejectedInterimSettlementPack",
+    "acknowledgeInterimPaymentDecisionTimeout",
+    "acknowledgeStage2SPFNotAgreed",
+    "acknowledgeStage2SPFRepudiation",
+    "acknowledgeStage2SPFDecisionTimeout",
+    "acknowledgeStage2SPFConfirmation",
+    "acknowledgeAdditionalDamagesAgreement",
+    "acknowledgeAdditionalDamagesDecisionTimeout",
+    "acknowledgeCPPFResponse",
+)
+_EXTENSION = {"new_time_out": datetime(2030, 1, 7, tzinfo=UTC), "reason_for_extension": "1"}
+STAGE2_STEPS = (
+    Op("setInterimPaymentNeeded", Side.CR, lambda user: {"is_interim_payment_needed": True}),
+    Op("addInterimSPFRequest", Side.CR, lambda user: {"ispf_request_xml": packs.isp_request()}),
+    Op(
+        "addInterimSPFResponse",
+        Side.COMP,
+        lambda user: {"ispf_response_xml": packs.isp_response(full=True)},
+    ),
+    Op("rejectInterimSettlementPack", Side.COMP, lambda user: {"rejection_comment": "no"}),
+    Op("extendInterimPaymentDecisionTimeout", Side.COMP),
+    Op(
+        "acceptPartialInterimPayment",
+        Side.CR,
+        lambda user: {"is_partial_interim_payment_accepted": True},
+    ),
+    Op("acknowledgePartialPaymentDecision", Side.COMP),
+    Op("setStage21Payment", Side.CR, lambda user: {"is_stage21_paid": True}),
+    Op("addStage2SPFRequest", Side.CR, lambda user: {"s2spf_request_xml": packs.s2sp_request()}),
+    Op(
+        "addStage2SPFResponse",
+        Side.COMP,
+        lambda user: {"s2spf_response_xml": packs.s2sp_response("CO")},
+    ),
+    Op("setStage2SPFAgreementDecision", Side.CR, lambda user: {"is_agreed": True}),
+    Op(
+        "setStage2SPFCounterOfferNeeded",
+        Side.CR,
+        lambda user: {"is_stage2spf_counter_offer_needed": True},
+    ),
+    Op(
+        "addStage2SPFCounterOfferByCR",
+        Side.CR,
+        lambda user: {"s2spf_counter_offer_by_crxml": packs.counter_offer_cr()},
+    ),
+    Op(
+        "addStage2SPFCounterOfferByCM",
+        Side.COMP,
+        lambda user: {"s2spf_counter_offer_by_cmxml": packs.counter_offer_cm("ACO")},
+    ),
+    Op("extendStage2SPFDecisionTimeout", Side.COMP, lambda user: dict(_EXTENSION)),
+    Op("extendStage2SPFCounterOfferTimeout", Side.CR, lambda user: dict(_EXTENSION)),
+    Op("acknowledgeStage2SPFAgreed", Side.COMP),
+    Op("setAdditionalDamagesExistence", Side.CR, lambda user: {"additional_damages_exist": True}),
+    Op(
+        "addS2SPFAdditionalDamagesRequest",
+        Side.CR,
+        lambda user: {"additional_damages_request_xml": packs.ad_request()},
+    ),
+    Op(
+        "addS2SPFAdditionalDamagesResponse",
+        Side.COMP,
+        lambda user: {"additional_damages_response_xml": packs.ad_response("A")},
+    ),
+    Op("setS2SPFAdditionalDamagesDecision", Side.CR, lambda user: {"is_agreed": True}),
+    Op("acknowledgeAllDamagesAgreed", Side.COMP),
+    Op(
+        "extendAdditionalDamagesDecisionTimeout",
+        Side.COMP,
+        lambda user: {
+            "new_time_out_date": datetime(2030, 1, 7, tzinfo=UTC),
+            "reason_for_extension": "1",
+        },
+    ),
+    Op("addCPPFRequest", Side.CR, lambda user: {"cppf_request_xml": packs.cpp_request()}),
+    Op("addCPPFResponse", Side.COMP, lambda user: {"cppf_response_xml": packs.cpp_response()}),
+)
+
 #: Every built operation that names its claim by ``claimData`` (a GUID-checked step).
 STEPS = (
     Op("acceptClaim", Side.COMP, lambda user: {"insurer_claim_reference_number": "INS-1"}),
@@ -65,6 +147,8 @@ STEPS = (
     Op("exitProcess", Side.CR, lambda user: {"exit_reason_code": "10", "exit_comment": "settled"}),
     Op("acknowledgeExitProcess", Side.COMP),
     *(Op(name, Side.CR) for name in ACKNOWLEDGEMENTS),
+    *(Op(name, Side.CR) for name in STAGE2_ACKNOWLEDGEMENTS),
+    *STAGE2_STEPS,
     Op("lockClaim", Side.CR),
     Op("allocateUser", Side.CR, lambda user: {"target_user_id": user}),
     Op("deallocateUser", Side.CR),

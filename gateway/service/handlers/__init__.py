@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from gateway.service.gateway import OperationSpec
-from gateway.service.handlers import allocation, authentication, reads, reference, stage1
+from gateway.service.handlers import (
+    allocation,
+    authentication,
+    reads,
+    reference,
+    stage1,
+    stage2,
+)
 
-MODULES = (authentication, reference, stage1, reads, allocation)
+MODULES = (authentication, reference, stage1, stage2, reads, allocation)
 
 
 def operations() -> dict[str, OperationSpec]:

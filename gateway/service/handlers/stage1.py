@@ -15,47 +15,20 @@ from gateway.domain.lifecycle import NEW
 from gateway.domain.services import Side
 from gateway.errors import BusinessRuleViolation, InputInvalid, Violation
 from gateway.service import messages as m
+from gateway.service.claims import packs
 from gateway.service.claims import workflow as wf
 from gateway.service.gateway import Call, OperationSpec, required, required_flag
 from gateway.store.models import Claim
-from gateway.validation.context import RuleContext
-from gateway.validation.engine import ValidatedPack, validate_pack
+from gateway.validation.engine import ValidatedPack
 from gateway.validation.packs import Pack
 
 REFERENCE = re.compile(r"^[^|¦#$,£~^`\[\]{}_€¬][A-Za-z0-9 \\/.\-]{0,48}[A-Za-z0-9]?$")
 
 
-def _rule_context(call: Call[Any], claim: Claim | None) -> RuleContext:
-    service = call.service
-    column = service.enabled_flag
-
-    def compensator(path: str) -> tuple[str, str] | None:
-        org = call.uow.organisations.summary(path.strip().strip("/").split("/")[0])
-        if org is None or org.kind != "COMP" or not org.active or not getattr(org, column):
-            return None
-        return org.organisation_id, org.compensator_type or ""
-
-    def in_use(reference: str) -> bool:
-        claims, org = call.uow.claims, call.who.organisation_id
-        claims.hold_reference(service.value, org, reference)  # see _hold_reference
-        return claims.reference_in_use(service.value, org, reference, claim.id if claim else None)
-
-    return RuleContext(
-        sent_date=wf.today(call),
-        compensator_lookup=compensator,
-        reference_in_use=in_use,
-        accident_date=claim.accident_date if claim else None,
-    )
-
-
 def _validate(
     call: Call[Any], release: str, pack: Pack, text: str, claim: Claim | None = None
 ) -> tuple[str, ValidatedPack]:
-    validated = validate_pack(
-        call.env.registry, call.service, release, pack, text, _rule_context(call, claim)
-    )
-    call.facts.record_pack(text)
-    return text, validated
+    return packs.judge(call, release, pack, text, claim)
 
 
 def _hold_reference(
@@ -76,25 +49,6 @@ def _hold_reference(
     claims.hold_reference(service, org, reference)
     if claims.reference_in_use(service, org, reference, claim.id if claim else None):
         revalidate()
-
-
-def _store_pack(
-    call: Call[Any], claim: Claim, pack: Pack, text: str, *, first: bool = False
-) -> None:
-    number = 1 if first else len(call.uow.claims.packs(claim.id, pack.value)) + 1
-    call.uow.claims.add_pack(
-        claim_id=claim.id,
-        kind=pack.value,
-        number=number,
-        xml=text,
-        sha256=call.facts.pack_sha256 or "",
-        created_at=call.now,
-        organisation_id=call.who.organisation_id,
-    )
-
-
-def _answer(claim: Claim, message: str) -> m.ClaimInfoResponse:
-    return m.ClaimInfoResponse(message=message, claim_info=wf.claim_info(claim))
 
 
 def _apply_cnf(call: Call[Any], claim: Claim, validated: ValidatedPack, sent: date) -> None:
@@ -143,7 +97,7 @@ def add_claim(call: Call[m.AddClaim]) -> m.ClaimInfoResponse:
     _apply_cnf(call, claim, validated, sent)
     calendar = call.env.calendar(call.uow)
     call.uow.claims.add(claim)
-    _store_pack(call, claim, Pack.CNF, text, first=True)
+    packs.store(call, claim, Pack.CNF, text, first=True)
     wf.arm(call, claim, wf.deadline_on_entry(claim, calendar), calendar, new=True)
     call.facts.application_id = claim.application_id
     call.facts.phase_after, call.facts.guid_after = claim.phase, claim.guid
@@ -154,7 +108,7 @@ def add_claim(call: Call[m.AddClaim]) -> m.ClaimInfoResponse:
         Side.COMP,
         notices.claim_received(claim.application_id, call.who.organisation_name).text,
     )
-    return _answer(claim, "Claim submitted")
+    return packs.answer(claim, "Claim submitted")
 
 
 def resend_rejected_claim(call: Call[m.ResendRejectedClaim]) -> m.ClaimInfoResponse:
@@ -170,7 +124,7 @@ def resend_rejected_claim(call: Call[m.ResendRejectedClaim]) -> m.ClaimInfoRespo
     )
     _apply_cnf(call, claim, validated, wf.today(call))
     calendar = call.env.calendar(call.uow)
-    _store_pack(call, claim, Pack.CNF_RESEND, text)
+    packs.store(call, claim, Pack.CNF_RESEND, text)
     wf.enter(
         call,
         claim,
@@ -181,7 +135,7 @@ def resend_rejected_claim(call: Call[m.ResendRejectedClaim]) -> m.ClaimInfoRespo
             notices.claim_received(claim.application_id, call.who.organisation_name).text,
         ),
     )
-    return _answer(claim, "Claim resent")
+    return packs.answer(claim, "Claim resent")
 
 
 def accept_claim(call: Call[m.AcceptClaim]) -> m.ClaimInfoResponse:
@@ -200,7 +154,7 @@ def accept_claim(call: Call[m.AcceptClaim]) -> m.ClaimInfoResponse:
         call.env.calendar(call.uow),
         notice=(Side.CR, notices.claim_accepted(claim.application_id).text),
     )
-    return _answer(claim, "Claim accepted")
+    return packs.answer(claim, "Claim accepted")
 
 
 def reject_claim_to_cr(call: Call[m.RejectClaimToCR]) -> m.ClaimInfoResponse:
@@ -223,7 +177,7 @@ def reject_claim_to_cr(call: Call[m.RejectClaimToCR]) -> m.ClaimInfoResponse:
             notices.claim_rejected(claim.application_id, REJECTION_REASONS[code]).text,
         ),
     )
-    return _answer(claim, "Claim rejected")
+    return packs.answer(claim, "Claim rejected")
 
 
 def apply_article75(call: Call[m.ApplyArticle75]) -> m.ClaimInfoResponse:
@@ -232,22 +186,7 @@ def apply_article75(call: Call[m.ApplyArticle75]) -> m.ClaimInfoResponse:
     transition = wf.resolve(call, claim, {"isArticle75": applied})
     claim.article75 = applied
     wf.enter(call, claim, transition, call.env.calendar(call.uow))
-    return _answer(claim, "Article 75 decision recorded")
-
-
-def is_child(claim: Claim, on: date) -> bool:
-    """lifecycle.md 1: ChildClaim = 1 is a child, unless the claimant was under 18 when the CNF
-    was sent and has turned 18 since."""
-    if not claim.child_claim:
-        return False
-    dob = claim.claimant_birth_date
-    if dob is None:
-        return True
-    return not (_age(dob, claim.sent_date) < 18 <= _age(dob, on))
-
-
-def _age(dob: date, on: date) -> int:
-    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+    return packs.answer(claim, "Article 75 decision recorded")
 
 
 def send_liability_decision(call: Call[m.SendLiabilityDecision]) -> m.ClaimInfoResponse:
@@ -256,12 +195,12 @@ def send_liability_decision(call: Call[m.SendLiabilityDecision]) -> m.ClaimInfoR
     sent = required(call.request.insurer_response_xml, "insurer_response_xml")
     text, validated = _validate(call, claim.release, Pack.INSURER_RESPONSE, sent, claim)
     decision = validated.facts.liability_decision or ""
-    child = is_child(claim, wf.today(call))
+    child = packs.is_child(claim, wf.today(call))
     transition = wf.resolve(call, claim, {"LiabilityDecision": decision, "child": child})
-    _store_pack(call, claim, Pack.INSURER_RESPONSE, text)
+    packs.store(call, claim, Pack.INSURER_RESPONSE, text)
     claim.child_at_stage1 = child
     wf.enter(call, claim, transition, call.env.calendar(call.uow))
-    return _answer(claim, f"Liability decision {decision} sent")
+    return packs.answer(claim, f"Liability decision {decision} sent")
 
 
 #: The acknowledgements: requests that name the claim and nothing else.
@@ -275,6 +214,14 @@ Acknowledgement = (
     | m.AcknowledgeLiabilityDecisionTimeout
     | m.AcknowledgeFraudStated
     | m.AcknowledgeExitProcess
+    | m.ReturnToStartOfStage21
+    | m.AcknowledgeRejectedInterimSettlementPack
+    | m.AcknowledgeInterimPaymentDecisionTimeout
+    | m.AcknowledgeStage2SPFNotAgreed
+    | m.AcknowledgeStage2SPFRepudiation
+    | m.AcknowledgeStage2SPFDecisionTimeout
+    | m.AcknowledgeAdditionalDamagesDecisionTimeout
+    | m.AcknowledgeCPPFResponse
 )
 
 
@@ -283,7 +230,7 @@ def acknowledge(call: Call[Acknowledgement]) -> m.ClaimInfoResponse:
     claim = wf.begin(call, call.request.claim_data)
     transition = wf.resolve(call, claim)
     wf.enter(call, claim, transition, call.env.calendar(call.uow))
-    return _answer(claim, "Acknowledged")
+    return packs.answer(claim, "Acknowledged")
 
 
 def state_fraud(call: Call[m.StateFraud]) -> m.ClaimInfoResponse:
@@ -302,7 +249,7 @@ def state_fraud(call: Call[m.StateFraud]) -> m.ClaimInfoResponse:
         raise BusinessRuleViolation(problems)
     claim.fraud_code, claim.fraud_comment = code, description
     wf.enter(call, claim, transition, call.env.calendar(call.uow))
-    return _answer(claim, "Fraud stated")
+    return packs.answer(claim, "Fraud stated")
 
 
 def set_stage1_payment(call: Call[m.SetStage1Payment]) -> m.ClaimInfoResponse:
@@ -311,7 +258,7 @@ def set_stage1_payment(call: Call[m.SetStage1Payment]) -> m.ClaimInfoResponse:
     transition = wf.resolve(call, claim)
     claim.stage1_paid = paid
     wf.enter(call, claim, transition, call.env.calendar(call.uow))
-    return _answer(claim, "Stage 1 payment recorded")
+    return packs.answer(claim, "Stage 1 payment recorded")
 
 
 def exit_process(call: Call[m.ExitProcess]) -> m.ClaimInfoResponse:
@@ -349,7 +296,7 @@ def exit_process(call: Call[m.ExitProcess]) -> m.ClaimInfoResponse:
             notices.process_exited(claim.application_id, side, exit_label(call.service, code)).text,
         ),
     )
-    return _answer(claim, "Exit process started")
+    return packs.answer(claim, "Exit process started")
 
 
 def get_claims_status(call: Call[m.GetClaimsStatus]) -> m.ClaimInfo2Response:

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from gateway.domain.services import Service
-from gateway.validation.masking import mask
 from gateway.validation.packs import Pack
-from gateway.validation.rules.base import Hit, Rule, Subject, decimal_of, value
+from gateway.validation.rules.base import Hit, Rule, Subject, decimal_of
 from gateway.validation.rules.lines import (
+    answers_request,
     cru_reference,
     lines_not_agreed,
     loss_lines,
@@ -73,18 +73,6 @@ def _requested_positive(subject: Subject) -> Iterator[Hit]:
         )
 
 
-def _answers_request(subject: Subject) -> Iterator[Hit]:
-    requested = subject.ctx.request_loss_types
-    if requested is None:
-        return
-    for line in loss_lines(subject):
-        loss_type = value(line, "LossType")
-        if loss_type is not None and loss_type not in requested:
-            yield Hit(
-                line, "@LossType", f"loss type {mask(loss_type)} is not in the interim request"
-            )
-
-
 def _not_all_zero(subject: Subject) -> Iterator[Hit]:
     lines = loss_lines(subject)
     offers = [decimal_of(line, "GrossValueOffered") for line in lines]
@@ -101,7 +89,7 @@ RULES: tuple[Rule, ...] = (
     Rule("ISP-01", unique_loss_types, _BOTH),
     Rule("ISP-02", _requested_positive, _REQUEST),
     Rule("ISP-03", medco_case, _REQUEST, frozenset({Service.RTA})),
-    Rule("ISP-04", _answers_request, _RESPONSE),
+    Rule("ISP-04", answers_request, _RESPONSE),
     Rule("ISP-05", cru_reference, _RESPONSE | {Pack.S2SP_RESPONSE}),
     Rule("ISP-06", _not_all_zero, _RESPONSE),
 )

@@ -57,6 +57,28 @@ def allowed_loss_types(service: Service, release: str, pack: Pack) -> frozenset[
     return _RTA_CLAIMANT_TYPES if pack in _CLAIMANT_PACKS else _RTA_TYPES
 
 
+#: What each response answers, in the words of its refusal.
+_ANSWERED: Mapping[Pack, str] = {
+    Pack.ISP_RESPONSE: "the interim request",
+    Pack.S2SP_RESPONSE: "the settlement pack request",
+    Pack.S2SP_COUNTER_OFFER_CM: "the claimant's counter offer",
+    Pack.AD_RESPONSE: "the additional damages request",
+}
+
+
+def answers_request(subject: Subject) -> Iterator[Hit]:
+    """A response's lines name only loss types of the request it answers (ISP-04, S2-07,
+    AD-03; decided). Skipped when the request is not known (the offline validator)."""
+    requested = subject.ctx.request_loss_types
+    if requested is None:
+        return
+    answered = _ANSWERED.get(subject.pack, "the request")
+    for line in loss_lines(subject):
+        loss_type = value(line, "LossType")
+        if loss_type is not None and loss_type.strip() not in requested:
+            yield Hit(line, "@LossType", f"loss type {mask(loss_type)} is not in {answered}")
+
+
 def unique_loss_types(subject: Subject) -> Iterator[Hit]:
     """Each loss type at most once in the pack (ISP-01, S2-01, AD-02)."""
     seen: set[str] = set()

@@ -13,6 +13,7 @@ from gateway.domain.services import Service
 from gateway.validation.packs import Pack
 from gateway.validation.rules.base import Hit, Rule, Subject, decimal_of, required, value
 from gateway.validation.rules.lines import (
+    answers_request,
     lines_not_agreed,
     loss_lines,
     medco_case,
@@ -65,4 +66,5 @@ RULES: tuple[Rule, ...] = (
     Rule("S2-03", medco_case, frozenset({Pack.S2SP_REQUEST}), frozenset({Service.RTA})),
     Rule("S2-04", _settlement_decision, frozenset({Pack.S2SP_RESPONSE})),
     Rule("S2-05", _counter_offer_decision, frozenset({Pack.S2SP_COUNTER_OFFER_CM})),
+    Rule("S2-07", answers_request, frozenset({Pack.S2SP_RESPONSE, Pack.S2SP_COUNTER_OFFER_CM})),
 )
