@@ -93,11 +93,17 @@ class Harness:
     tokens: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def on_copy(cls, source: Path, directory: Path) -> Harness:
+    def on_copy(cls, source: Path, directory: Path, **overrides: Any) -> Harness:
+        """A harness on a copy of ``source``; ``overrides`` are settings (a release, ...)."""
         path = directory / "gateway.db"
         shutil.copyfile(source, path)
+        return cls.on_file(path, **overrides)
+
+    @classmethod
+    def on_file(cls, path: Path, **overrides: Any) -> Harness:
+        """A harness on the database file ``path`` (another harness's, to change settings)."""
         clock = MovableClock()
-        settings = test_settings(f"sqlite:///{path}")
+        settings = test_settings(f"sqlite:///{path}", **overrides)
         return cls(build(settings, clock, _registry(settings.schemas_dir)), clock)
 
     def close(self) -> None:
@@ -162,11 +168,10 @@ class Harness:
         insurer: str = "COMP001",
         insurer_type: str = "I",
         cr: str = "cr-rta-ch",
+        release: str = "R7",
     ) -> Claimed:
-        result = self.ok(
-            "addClaim", m.AddClaim(claim_xml=cnf(reference, insurer, insurer_type)), as_=cr
-        )
-        return self.claimed(result)
+        text = cnf(reference, insurer, insurer_type, release=release)
+        return self.claimed(self.ok("addClaim", m.AddClaim(claim_xml=text), as_=cr))
 
     def step(self, operation: str, claim: Claimed, as_: str, **fields: Any) -> Claimed:
         """A workflow step that must succeed; returns the claim as it now stands."""
@@ -178,9 +183,9 @@ class Harness:
         info = result.claim_info
         return Claimed(info.application_id, info.activity_engine_guid, info.phase_cache_id)
 
-    def decided(self, reference: str, decision: str = "A") -> Claimed:
+    def decided(self, reference: str, decision: str = "A", release: str = "R7") -> Claimed:
         """A claim accepted by COMP001 and with its liability decision sent."""
-        claim = self.submit(reference)
+        claim = self.submit(reference, release=release)
         claim = self.step(
             "acceptClaim", claim, "comp-rta-ch", insurer_claim_reference_number=f"INS-{reference}"
         )
@@ -190,5 +195,5 @@ class Harness:
             "sendLiabilityDecision",
             claim,
             "comp-rta-ch",
-            insurer_response_xml=insurer_response(decision),
+            insurer_response_xml=insurer_response(decision, release=release),
         )
