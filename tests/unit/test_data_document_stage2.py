@@ -14,11 +14,15 @@ from lxml import etree
 
 from gateway.config import PROJECT_ROOT
 from gateway.domain.calendar import BusinessCalendar
+from gateway.domain.deadlines import london
 from gateway.domain.services import Service, Side
+from gateway.service import messages as m
 from gateway.service.claims.data_document import DataSources, StoredPack, build_data, render
 from gateway.store.models import Claim
 from gateway.validation.packs import Pack
 from gateway.validation.registry import ReleaseRegistry
+from tests.e2e import claims
+from tests.harness import Harness
 
 SAMPLES = Path(__file__).resolve().parent.parent / "conformance" / "samples"
 RELEASES = [("rta", "R5"), ("rta", "R6"), ("rta", "R7"), ("elpl", "R5"), ("elpl", "R6")]
@@ -479,3 +483,36 @@ def test_court_proceedings(registry: ReleaseRegistry, service: str, release: str
     assert cpp.get("CourtProceedingsTimeout") == "2027-05-17"  # D13: 5 BD
     assert len(data.findall("InterimSettlementPackList/InterimSettlementPack")) == 1
     assert (data.find("Stage2AdditionalDamagesPack") is not None) is rta
+
+
+# ------------------------------------------------------------------- getClaim, in process
+def test_get_claim_carries_the_stored_packs(harness: Harness, registry: ReleaseRegistry) -> None:
+    """``getClaim`` loads the stored packs, their dates and the calendar (``reads._sources``)."""
+    claim = harness.decided("DATA-ISP")
+    claim = harness.step("acknowledgeLiabilityAdmitted", claim, "cr-rta-ch")
+    claim = harness.step("setStage1Payment", claim, "cr-rta-ch", is_stage1_paid=True)
+    claim = harness.step(
+        "setInterimPaymentNeeded", claim, "cr-rta-ch", is_interim_payment_needed=True
+    )
+    claim = harness.step(
+        "addInterimSPFRequest", claim, "cr-rta-ch", ispf_request_xml=claims.isp_request()
+    )
+    claim = harness.step(
+        "addInterimSPFResponse",
+        claim,
+        "comp-rta-ch",
+        ispf_response_xml=claims.isp_response(full=False),
+    )
+    request = m.GetClaim(application_id=claim.application_id)
+    text = harness.ok("getClaim", request, as_="cr-rta-ch").value
+    data = etree.fromstring(text.encode())
+    schema = registry.schema_for(Service.RTA, "R7", Pack.DATA).schema
+    assert schema.validate(data), [str(e) for e in schema.error_log]
+    pack = _one(data, "InterimSettlementPackList/InterimSettlementPack")
+    today = harness.clock.now().astimezone(london()).date().isoformat()
+    request_node = _one(pack, "InterimPayment/ClaimantRequestForInterimPayment")
+    assert request_node.get("DateOfRequest") == today
+    answer = _one(pack, "InterimPayment/DefendantResponsesToInterimPaymentRequest")
+    assert answer.get("DateOfResponse") == today
+    timeouts = data.find("Timeouts/PreCalculatedTimeouts/InterimSettlementPack/*")
+    assert timeouts is not None and timeouts.get("InterimPaymentTimeout")
