@@ -508,9 +508,22 @@ def _interim_pack(
     )
     if response is not None:
         _interim_totals(src.claim, totals, offered, net)
-    claim = src.claim
+    _interim_dates(src.claim if latest else None, pack, request, response, requested, net)
+    return pack, net
+
+
+def _interim_dates(
+    latest: Claim | None,
+    pack: etree._Element,
+    request: _Sent,
+    response: _Sent | None,
+    requested: Decimal,
+    agreed: Decimal,
+) -> None:
+    """The request and answer with their dates and values; C19 and its date on the latest ISP
+    only (``latest``: its claim), the claim keeping no earlier decision."""
     payment = _sub(pack, "InterimPayment")
-    decision = claim.partial_payment_accepted if latest else None
+    decision = latest.partial_payment_accepted if latest is not None else None
     _set(
         _sub(payment, "ClaimantRequestForInterimPayment"),
         DateOfRequest=_iso(request.on),
@@ -525,12 +538,11 @@ def _interim_pack(
         _set(
             _sub(payment, "DefendantResponsesToInterimPaymentRequest"),
             DateOfResponse=_iso(response.on),
-            ValueOfInterimPaymentAgreed=_amount(net),
+            ValueOfInterimPaymentAgreed=_amount(agreed),
         )
         dates.set("DateOfDefendantResponse", _iso(response.on))
-    if latest and claim.partial_decision_date is not None:
-        dates.set("DateOfPaymentDecision", _iso(claim.partial_decision_date))
-    return pack, net
+    if latest is not None and latest.partial_decision_date is not None:
+        dates.set("DateOfPaymentDecision", _iso(latest.partial_decision_date))
 
 
 def _interim_claimed(pack: etree._Element) -> list[tuple[etree._Element, Decimal]]:
