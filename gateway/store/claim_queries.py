@@ -41,6 +41,8 @@ LIST_COLUMNS: tuple[Any, ...] = (
     Claim.version_major,
     Claim.version_minor,
     Claim.claim_type,
+    Claim.attachments_count,
+    Claim.documents_count,
 )
 ListRow = Row[Any]
 

@@ -325,6 +325,10 @@ class Claim(Base):
     cpp_sent_date: Mapped[date | None] = mapped_column(Date)
     #: EL/PL: the day the CNF as last sent was first acknowledged (D2 counts from it, 5.3).
     acknowledged_date: Mapped[date | None] = mapped_column(Date)
+    # What lists show and the attachment limits check, kept with the claim under its row lock.
+    attachments_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attachments_bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    documents_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ClaimPack(Base):
@@ -342,6 +346,52 @@ class ClaimPack(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     organisation_id: Mapped[str] = mapped_column(String(20))
+
+
+class ClaimAttachment(Base):
+    """A file either party attached to a claim (operations.md 4.4), its bytes with it."""
+
+    __tablename__ = "claim_attachments"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    guid: Mapped[str] = mapped_column(String(36), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(String(500))
+    content_type: Mapped[str] = mapped_column(String(100))  # as detected from the content
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    organisation_id: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(String(50))
+
+
+class PrintableDocument(Base):
+    """The PDF of one event of a claim (operations.md 4.4): a row per (kind, number), its source
+    fingerprint, and the PDF once rendered (None: to render from the claim's packs)."""
+
+    __tablename__ = "printable_documents"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "kind", "number", name="uq_printable_documents_event"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    guid: Mapped[str] = mapped_column(String(36), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(100))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Notification(Base):

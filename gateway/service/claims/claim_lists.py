@@ -145,7 +145,7 @@ def claim_row(claim: q.ListRow, side: Side, now: datetime) -> messages.Claim:
         activity_engine_guid=claim.guid,
         application_id=claim.application_id,
         application_references=f"{claim.cr_reference};{claim.insurer_reference or ''}",
-        attachments_count=0,
+        attachments_count=claim.attachments_count,
         creation_time=as_utc(claim.created_at),
         current_user_id=allocated or "",
         gdpr_claim_deleted=1 if claim.gdpr_deleted else 0,
@@ -153,7 +153,7 @@ def claim_row(claim: q.ListRow, side: Side, now: datetime) -> messages.Claim:
         lock_user_id=lock_user or "",
         phase_cache_id=info.phase_cache_id,
         phase_cache_name=info.phase_cache_name,
-        printable_documents_count=0,
+        printable_documents_count=claim.documents_count,
         version_major=claim.version_major,
         version_minor=claim.version_minor,
         claim_type=claim.claim_type,  # written where the contract declares it (EL/PL)
