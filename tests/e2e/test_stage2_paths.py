@@ -195,7 +195,8 @@ class Stage2World(World):
             assert (entry.phase_before, entry.phase_after) == (previous.phase, phase)
             assert (entry.guid_before, entry.guid_after) == (previous.guid, row.guid)
             claim.guid, claim.phase = row.guid, phase
-            fresh = self.check_notices(claim, Side.SYSTEM, seen)
+            # "time limit reached" is the specific message that replaces the phase change
+            fresh = self.check_notices(claim, Side.SYSTEM, seen, "time limit reached")
             for user_id in USERS[Side.CR] + USERS[Side.COMP]:
                 assert any(u == user_id and "time limit reached" in m for u, m in fresh), (
                     user_id,
@@ -204,9 +205,15 @@ class Stage2World(World):
             self.check_stale(user, operation, previous, claim, **fields)
 
 
+def make_stage2_world(live: LiveServer) -> Stage2World:
+    clock = live.components.clock
+    assert isinstance(clock, MovableClock)
+    return Stage2World(live, zeep.Client(f"{live.url}{RTA_PATH}?wsdl"), clock=clock)
+
+
 @pytest.fixture
 def w(live: LiveServer) -> Stage2World:
-    return Stage2World(live, zeep.Client(f"{live.url}{RTA_PATH}?wsdl"), clock=live.components.clock)
+    return make_stage2_world(live)
 
 
 # ------------------------------------------------------------------------ ways into Stage 2
