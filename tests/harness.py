@@ -38,9 +38,19 @@ from tests.e2e.claims import cnf, insurer_response
 #: A second law firm beside the demo world's, so that a CR can meet a claim it may not see.
 OTHER_FIRM = OrganisationSpec("CR00002", "CR", "Other Claimant Solicitors LLP")
 OTHER_A2A = ("cr2-a2a", "Indigo-Marten-2026!")
-PASSWORDS = {a.user_id: a.password for a in A2A_USERS} | dict([OTHER_A2A])
+#: A second insurer of COMP001's group, for reassignments of EL/PL claims (the demo MIB is RTA
+#: only).
+GROUP_INSURER = OrganisationSpec("COMP003", "COMP", "Demo Commercial Insurance plc", "I")
+GROUP_A2A = ("comp3-a2a", "Juniper-Wren-2026!")
+PASSWORDS = {a.user_id: a.password for a in A2A_USERS} | dict([OTHER_A2A, GROUP_A2A])
 #: The A2A user that acts as each demo user (by the user id's prefix).
-A2A_OF = {"cr": "cr-a2a", "comp": "comp-a2a", "mib": "mib-a2a", "cr2": "cr2-a2a"}
+A2A_OF = {
+    "cr": "cr-a2a",
+    "comp": "comp-a2a",
+    "mib": "mib-a2a",
+    "cr2": "cr2-a2a",
+    "comp3": "comp3-a2a",
+}
 ENDPOINTS = {Service.RTA: "/PIP.WSTK/PIPWSTK", Service.ELPL: "/ELPL.WSTK/ELPLWSTK"}
 
 
@@ -68,6 +78,17 @@ def template(directory: Path) -> Path:
         a2a = UserSpec(OTHER_A2A[0], "CR00002", "A2A", "System", "A2A")
         ensure_user(uow, components.auth, a2a, now, OTHER_A2A[1], password_expired=False)
         enable_user(uow, a2a.user_id, now)
+        ensure_organisation(uow, GROUP_INSURER, now)
+        uow.organisations.link("COMP001", "COMP003")
+        for spec, password in (
+            (UserSpec("comp3-elpl-ch", "COMP003", "Gwen", "Group", "COMP_ELPL_CH"), None),
+            (UserSpec(GROUP_A2A[0], "COMP003", "A2A", "System", "A2A"), GROUP_A2A[1]),
+        ):
+            if password is None:
+                ensure_user(uow, components.auth, spec, now)
+            else:
+                ensure_user(uow, components.auth, spec, now, password, password_expired=False)
+            enable_user(uow, spec.user_id, now)
         uow.commit()
     components.database.dispose()
     return path
@@ -91,13 +112,21 @@ class Harness:
     components: Components
     clock: MovableClock
     tokens: dict[str, str] = field(default_factory=dict)
+    #: The endpoint ``run`` calls unless told otherwise (set it to drive EL/PL claims).
+    service: Service = Service.RTA
 
     @classmethod
-    def on_copy(cls, source: Path, directory: Path) -> Harness:
+    def on_copy(cls, source: Path, directory: Path, **overrides: Any) -> Harness:
+        """A harness on a copy of ``source``; ``overrides`` are settings (a release, ...)."""
         path = directory / "gateway.db"
         shutil.copyfile(source, path)
+        return cls.on_file(path, **overrides)
+
+    @classmethod
+    def on_file(cls, path: Path, **overrides: Any) -> Harness:
+        """A harness on the database file ``path`` (another harness's, to change settings)."""
         clock = MovableClock()
-        settings = test_settings(f"sqlite:///{path}")
+        settings = test_settings(f"sqlite:///{path}", **overrides)
         return cls(build(settings, clock, _registry(settings.schemas_dir)), clock)
 
     def close(self) -> None:
@@ -111,7 +140,7 @@ class Harness:
         *,
         as_: str | None = None,
         token: str | None = None,
-        service: Service = Service.RTA,
+        service: Service | None = None,
     ) -> Outcome:
         """Run ``operation`` with ``request`` (its typed message; empty if None) as ``as_``."""
         if request is None:
@@ -124,6 +153,7 @@ class Harness:
             outcomes.append(outcome)
             return b""
 
+        service = service or self.service
         req = ServiceRequest(
             ENDPOINTS[service],
             service,
@@ -162,11 +192,10 @@ class Harness:
         insurer: str = "COMP001",
         insurer_type: str = "I",
         cr: str = "cr-rta-ch",
+        release: str = "R7",
     ) -> Claimed:
-        result = self.ok(
-            "addClaim", m.AddClaim(claim_xml=cnf(reference, insurer, insurer_type)), as_=cr
-        )
-        return self.claimed(result)
+        text = cnf(reference, insurer, insurer_type, release=release)
+        return self.claimed(self.ok("addClaim", m.AddClaim(claim_xml=text), as_=cr))
 
     def step(self, operation: str, claim: Claimed, as_: str, **fields: Any) -> Claimed:
         """A workflow step that must succeed; returns the claim as it now stands."""
@@ -178,9 +207,9 @@ class Harness:
         info = result.claim_info
         return Claimed(info.application_id, info.activity_engine_guid, info.phase_cache_id)
 
-    def decided(self, reference: str, decision: str = "A") -> Claimed:
+    def decided(self, reference: str, decision: str = "A", release: str = "R7") -> Claimed:
         """A claim accepted by COMP001 and with its liability decision sent."""
-        claim = self.submit(reference)
+        claim = self.submit(reference, release=release)
         claim = self.step(
             "acceptClaim", claim, "comp-rta-ch", insurer_claim_reference_number=f"INS-{reference}"
         )
@@ -190,5 +219,5 @@ class Harness:
             "sendLiabilityDecision",
             claim,
             "comp-rta-ch",
-            insurer_response_xml=insurer_response(decision),
+            insurer_response_xml=insurer_response(decision, release=release),
         )

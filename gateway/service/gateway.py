@@ -129,6 +129,12 @@ class OperationSpec:
     #: reading only: judging a pack. Its result is ``Call.prepared``; a refusal ends the request
     #: there. The handler must re-check under the lock whatever another writer could change.
     prepare: Callable[[Call[Any]], Any] | None = None
+    #: The services the operation is built for (operations.md 3: RTA-only and EL/PL-only
+    #: operations); another service's endpoint answers it ``NOT_IMPLEMENTED``.
+    services: frozenset[Service] = frozenset(Service)
+
+    def serves(self, service: Service) -> bool:
+        return service in self.services
 
 
 @dataclass(frozen=True)
@@ -292,7 +298,7 @@ class GatewayService:
             ):
                 raise ProfileNotAllowed(f"no claims profile for {req.service.process_name}")
         spec = self.operations.get(req.operation)
-        if spec is None:
+        if spec is None or not spec.serves(req.service):
             raise OperationNotAvailable(req.operation, operation=req.operation)
         if spec.side is not None and call.caller is not None and call.caller.side != spec.side:
             raise ProfileNotAllowed(f"{req.operation} is for {spec.side.value} organisations")

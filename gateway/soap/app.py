@@ -194,14 +194,15 @@ class SoapApplication:
             payload = {"status": "down", "database": "down"}
         payload["endpoints"] = sorted(c.endpoint.path for c in self.contracts.values())
         # How much of the contract is built: the rest answers Failure NOT_IMPLEMENTED.
-        built = self.service.operations
-        payload["operations"] = {
-            c.endpoint.path: {
+        ops = self.service.operations
+        payload["operations"] = {}
+        for c in self.contracts.values():
+            built = {name for name, spec in ops.items() if spec.serves(c.endpoint.service)}
+            payload["operations"][c.endpoint.path] = {
                 "declared": len(c.operations),
-                "not_implemented": sorted(set(c.operations) - set(built)),
+                "built": len(set(c.operations) & built),
+                "not_implemented": sorted(set(c.operations) - built),
             }
-            for c in self.contracts.values()
-        }
         return _reply(
             start_response, status, "application/json", json.dumps(payload).encode("utf-8")
         )

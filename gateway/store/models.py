@@ -323,6 +323,8 @@ class Claim(Base):
     additional_damages: Mapped[bool | None] = mapped_column(Boolean)
     ad_sent_date: Mapped[date | None] = mapped_column(Date)
     cpp_sent_date: Mapped[date | None] = mapped_column(Date)
+    #: EL/PL: the day the CNF as last sent was first acknowledged (D2 counts from it, 5.3).
+    acknowledged_date: Mapped[date | None] = mapped_column(Date)
 
 
 class ClaimPack(Base):

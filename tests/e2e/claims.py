@@ -41,6 +41,14 @@ def cnf(
 
 
 def insurer_response(decision: str = "A", service: str = "rta", release: str = "R7") -> str:
+    if service == "elpl" and decision == "AN":  # no EL/PL sample: the admission, with negligence
+        root = etree.parse(
+            str(SAMPLES / service / release / "insurer-response" / "valid-admitted.xml")
+        ).getroot()
+        causation = root.find("LiabilityCausation")
+        assert causation is not None
+        causation.set("LiabilityDecision", "AN")
+        return etree.tostring(root, encoding="unicode")
     name = {
         "A": "valid-admitted.xml",
         "AN": "valid-admitted-with-negligence.xml",
@@ -48,6 +56,34 @@ def insurer_response(decision: str = "A", service: str = "rta", release: str = "
     }[decision]
     path = SAMPLES / service / release / "insurer-response" / name
     return path.read_text(encoding="utf-8")
+
+
+ELPL_SAMPLES = {"EL": "valid-el.xml", "ELD": "valid-eld.xml", "PL": "valid-pl.xml"}
+
+
+def cnf_elpl(
+    reference: str,
+    claim_type: str = "EL",
+    insurer: str = "COMP001",
+    child: bool = False,
+    birth: date | None = None,
+    release: str = "R6",
+) -> str:
+    """A valid EL/PL CNF of ``claim_type`` (EL, ELD, PL) to ``insurer``, reference ``reference``."""
+    root = etree.parse(str(SAMPLES / "elpl" / release / "cnf" / ELPL_SAMPLES[claim_type])).getroot()
+    info = root.find(".//DefendantDetails/InsurerInformation")
+    company = root.find("ClaimAndClaimantDetails/ClaimantRepresentative/CompanyDetails")
+    claimant = root.find("ClaimAndClaimantDetails/ClaimantDetails")
+    assert info is not None and company is not None and claimant is not None
+    info.set("InsurerOrganizationID", insurer)
+    info.set("InsurerOrganizationPath", f"/{insurer}")
+    company.set("ReferenceNumber", reference)
+    claimant.set("ChildClaim", "1" if child else "0")
+    if birth is not None:
+        person = claimant.find("PersonalDetails")
+        assert person is not None
+        person.set("DateOfBirth", birth.isoformat())
+    return etree.tostring(root, encoding="unicode")
 
 
 # ------------------------------------------------------------------ Stage 2 and Stage 3 packs

@@ -1,7 +1,8 @@
 """Concurrency on PostgreSQL: many workers, one claim; many claims, two timeout workers.
 
 (a) ``gateway serve`` with 4 workers; 20 clients send the same acceptClaim with the same GUID at
-once: one wins, 19 are told GUID_STALE, and one journal row records the change.
+once: one wins, 19 are told GUID_STALE, and one journal row records the change. The same race
+for the Stage 2 answers: addStage2SPFResponse and addStage2SPFCounterOfferByCM.
 (b) 1,000 claims whose liability deadline has passed; two ``gateway timeouts --once`` processes
 run at the same time: every claim times out exactly once (one SYSTEM journal row, one "time limit
 reached" per recipient).
@@ -18,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
@@ -28,7 +30,8 @@ from gateway.domain.deadlines import london_date, timeout_instant
 from gateway.store.models import Claim, ClaimTimer, JournalEntry, Notification
 from tests.conftest import TIMING_GROUP, MovableClock, fresh_database, seeded, start_gunicorn
 from tests.conftest import test_settings as settings_for
-from tests.e2e.claims import cnf
+from tests.e2e import claims as packs
+from tests.e2e.claims import cnf, insurer_response
 from tests.wire import envelope, get_token, post, post_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, TIMING_GROUP]
@@ -211,5 +214,129 @@ def test_two_timeout_workers_fire_each_deadline_once(pg_url: str) -> None:
                 .where(ClaimTimer.fired_at.is_(None), ClaimTimer.fire_at <= datetime.now(UTC))
             )
             assert unfired == 0
+    finally:
+        components.database.dispose()
+
+
+# ------------------------------------------------------------------ Stage 2 answers race too
+def _claim_data(app_id: str, guid: str) -> str:
+    return (
+        f"<claimData><applicationId>{app_id}</applicationId>"
+        f"<activityEngineGuid>{guid}</activityEngineGuid></claimData>"
+    )
+
+
+def _step(url: str, token: str, operation: str, app_id: str, guid: str, fields: str = "") -> str:
+    """One workflow step over the wire that must succeed; the claim's new GUID."""
+    reply = post(
+        url,
+        envelope(
+            operation,
+            f"{_claim_data(app_id, guid)}{fields}<accessToken>{token}</accessToken>",
+        ),
+    )
+    new = reply.tree.findtext(".//activityEngineGuid")
+    assert reply.result()["code"] == "Ok" and new, reply.body[:500]
+    return new
+
+
+def _pack(name: str, text: str) -> str:
+    return f"<{name}>{escape(text)}</{name}>"
+
+
+def _to_settlement_decision(url: str, cr: str, comp: str) -> tuple[str, str]:
+    """A claim through Stage 1 with its Stage 2 settlement pack sent: (applicationId, GUID)."""
+    added = post(
+        url,
+        envelope(
+            "addClaim",
+            f"<claimXML>{escape(cnf('RACE-S2'))}</claimXML><accessToken>{cr}</accessToken>",
+        ),
+    )
+    app_id = added.tree.findtext(".//applicationId") or ""
+    guid = added.tree.findtext(".//activityEngineGuid") or ""
+    assert added.result()["code"] == "Ok", added.body[:500]
+    steps: list[tuple[str, str, str]] = [
+        (comp, "acceptClaim", "<insurerClaimReferenceNumber>INS-S2</insurerClaimReferenceNumber>"),
+        (comp, "applyArticle75", "<isArticle75>false</isArticle75>"),
+        (comp, "sendLiabilityDecision", _pack("insurerResponseXml", insurer_response())),
+        (cr, "acknowledgeLiabilityAdmitted", ""),
+        (cr, "setStage1Payment", "<isStage1Paid>true</isStage1Paid>"),
+        (cr, "setInterimPaymentNeeded", "<isInterimPaymentNeeded>false</isInterimPaymentNeeded>"),
+        (cr, "addStage2SPFRequest", _pack("S2SPFRequestXML", packs.s2sp_request())),
+    ]
+    for token, operation, fields in steps:
+        guid = _step(url, token, operation, app_id, guid, fields)
+    return app_id, guid
+
+
+def _to_counter_offer_decision(url: str, cr: str, comp: str) -> tuple[str, str]:
+    app_id, guid = _to_settlement_decision(url, cr, comp)
+    steps: list[tuple[str, str, str]] = [
+        (comp, "addStage2SPFResponse", _pack("S2SPFResponseXML", packs.s2sp_response("CO"))),
+        (cr, "setStage2SPFAgreementDecision", "<isAgreed>false</isAgreed>"),
+        (
+            cr,
+            "setStage2SPFCounterOfferNeeded",
+            "<isStage2SPFCounterOfferNeeded>true</isStage2SPFCounterOfferNeeded>",
+        ),
+        (
+            cr,
+            "addStage2SPFCounterOfferByCR",
+            _pack("S2SPFCounterOfferByCRXML", packs.counter_offer_cr()),
+        ),
+    ]
+    for token, operation, fields in steps:
+        guid = _step(url, token, operation, app_id, guid, fields)
+    return app_id, guid
+
+
+@pytest.mark.parametrize(
+    ("operation", "prepare", "fields"),
+    [
+        (
+            "addStage2SPFResponse",
+            _to_settlement_decision,
+            _pack("S2SPFResponseXML", packs.s2sp_response("CO")),
+        ),
+        (
+            "addStage2SPFCounterOfferByCM",
+            _to_counter_offer_decision,
+            _pack("S2SPFCounterOfferByCMXML", packs.counter_offer_cm("NEWCO")),
+        ),
+    ],
+    ids=["addStage2SPFResponse", "addStage2SPFCounterOfferByCM"],
+)
+def test_one_stage2_answer_wins_among_twenty(
+    pg_url: str, tmp_path: Path, operation: str, prepare: Any, fields: str
+) -> None:
+    server = start_gunicorn(pg_url, tmp_path / "serve.log", workers=4)
+    try:
+        cr, comp = _token(server.url, CR), _token(server.url, COMP)
+        app_id, guid = prepare(server.url, cr, comp)
+        body = envelope(
+            operation, f"{_claim_data(app_id, guid)}{fields}<accessToken>{comp}</accessToken>"
+        )
+        results = post_at_once(server.url, body, CLIENTS)
+    finally:
+        server.stop()
+    codes = Counter(r["code"] for r in results)
+    assert codes == {"Ok": 1, "Failure": CLIENTS - 1}, results
+    assert all(r["details"].startswith("GUID_STALE") for r in results if r["code"] == "Failure")
+    components = seeded_reader(pg_url)
+    try:
+        with components.database.unit_of_work() as uow:
+            claim = uow.claims.get(app_id)
+            assert claim is not None and claim.phase == "Stage2SettlementPackAgreementDecision"
+            kind = (
+                "s2sp-response" if operation == "addStage2SPFResponse" else "s2sp-counter-offer-cm"
+            )
+            assert len(uow.claims.packs(claim.id, kind)) == 1  # one answer stored, not twenty
+            rows = uow.session.scalars(
+                select(JournalEntry).where(
+                    JournalEntry.operation == operation, JournalEntry.application_id == app_id
+                )
+            ).all()
+            assert Counter(r.outcome for r in rows) == {"Ok": 1, "Failure": CLIENTS - 1}
     finally:
         components.database.dispose()

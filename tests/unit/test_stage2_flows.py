@@ -409,3 +409,36 @@ def test_a_response_may_only_answer_lines_of_the_request(harness: Harness) -> No
     )
     assert refusal.key == "BUSINESS_RULE" and "ISP-04" in refusal.details
     assert "loss type" in refusal.details
+
+
+# ------------------------------------------------------------------------------------ reads
+def _worklist(h: Harness, user: str) -> dict[str, str]:
+    rows = h.ok("getClaimsList", m.GetClaimsList(), as_=user).claims_list
+    return {row.application_id: row.phase_cache_id for row in rows}
+
+
+def test_worklists_and_search_show_the_stage2_phases(harness: Harness) -> None:
+    waiting_for_comp = isp_sent(harness, "READ-IPD")
+    waiting_for_cr = harness.step(
+        "addStage2SPFResponse",
+        s2sp_sent(harness, "READ-AGD"),
+        COMP,
+        s2spf_response_xml=packs.s2sp_response("CO"),
+    )
+    cr, comp = _worklist(harness, CR), _worklist(harness, COMP)
+    assert cr.get(waiting_for_cr.application_id) == "Stage2SettlementPackAgreementDecision"
+    assert waiting_for_comp.application_id not in cr
+    assert comp.get(waiting_for_comp.application_id) == "InterimPaymentDecision"
+    assert waiting_for_cr.application_id not in comp
+    found = harness.ok(
+        "searchClaims",
+        m.SearchClaims(
+            search_claim_criteria=m.SearchClaimCriteria(
+                application_id=waiting_for_comp.application_id
+            )
+        ),
+        as_=CR,
+    ).claims_list
+    assert [(c.application_id, c.phase_cache_name) for c in found] == [
+        (waiting_for_comp.application_id, "Interim Payment decision")
+    ]

@@ -17,7 +17,7 @@ from typing import Any, Final
 from gateway.domain import notifications as notices
 from gateway.domain.calendar import BusinessCalendar
 from gateway.domain.deadlines import DEADLINES, Deadline, london_date, warning_dates
-from gateway.domain.lifecycle import LIFECYCLES, NEW, Lifecycle, Transition
+from gateway.domain.lifecycle import LIFECYCLES, Lifecycle, Transition
 from gateway.domain.phase_deadlines import (
     Action,
     EntryDecision,
@@ -212,21 +212,33 @@ def rearm(
     decision = entry_decision(claim, calendar, source, dates)
     if decision.offer_late is not None:  # the entry was an offer (5.4): is it late?
         claim.offer_late = decision.offer_late
+    apply_decision(call, claim, decision, calendar)
+
+
+def apply_decision(
+    call: Call[Any],
+    claim: Claim,
+    decision: EntryDecision,
+    calendar: BusinessCalendar,
+    *,
+    new: bool = False,
+) -> None:
+    """Arm, keep or cancel the claim's deadline as ``decision`` says; an information-only
+    deadline with a "time limit reached" notice (D1) gets that notice's timer alone."""
     if decision.action is Action.KEEP:
         # The deadline runs on; its pending timers now belong to the new activity.
         call.uow.claims.retag_timers(claim.id, claim.guid)
-        return
-    arm(call, claim, decision.deadline, calendar)
-
-
-def deadline_on_entry(
-    claim: Claim,
-    calendar: BusinessCalendar,
-    source: str = NEW,
-    dates: Mapping[Start, date] | None = None,
-) -> Deadline | None:
-    """The deadline that times out the claim's current phase once entered from ``source``."""
-    return entry_decision(claim, calendar, source, dates).deadline
+    else:
+        arm(call, claim, decision.deadline, calendar, new=new)
+    for information in decision.information:
+        if DEADLINES[information.rule].time_limit_reached:
+            call.uow.claims.add_timer(
+                claim_id=claim.id,
+                kind="LIMIT",
+                rule=information.rule,
+                fire_at=information.timeout_at.astimezone(UTC),
+                guid=claim.guid,
+            )
 
 
 #: Claim columns that keep a deadline after it stops running (the Data document's
@@ -242,6 +254,7 @@ _KEPT: Final[Mapping[str, tuple[str | None, str]]] = {
 #: Events a deadline may count from that the claim row keeps: Start -> claim column.
 _EVENT_COLUMNS: Final[Mapping[Start, str]] = {
     Start.CNF_SENT: "sent_date",
+    Start.ACKNOWLEDGED: "acknowledged_date",
     Start.ISP_SENT: "isp_sent_date",
     Start.PARTIAL_ACCEPTANCE: "partial_decision_date",
     Start.S2SP_SENT: "s2sp_sent_date",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.domain.services import Service
 from gateway.service.gateway import OperationSpec
 from gateway.service.handlers import (
     allocation,
@@ -23,3 +24,9 @@ def operations() -> dict[str, OperationSpec]:
             raise RuntimeError(f"operations registered twice: {sorted(overlap)}")
         table.update(module.OPERATIONS)
     return table
+
+
+def built_for(service: Service) -> dict[str, OperationSpec]:
+    """The operations built for ``service``: what its endpoints dispatch and ``/healthz``
+    counts as built."""
+    return {name: spec for name, spec in operations().items() if spec.serves(service)}

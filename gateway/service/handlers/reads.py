@@ -14,7 +14,13 @@ from gateway.errors import ClaimDeleted, NotFound
 from gateway.service import messages as m
 from gateway.service.claims import claim_lists
 from gateway.service.claims import workflow as wf
-from gateway.service.claims.data_document import DataSources, Person, build_data, render
+from gateway.service.claims.data_document import (
+    DataSources,
+    Person,
+    StoredPack,
+    build_data,
+    render,
+)
 from gateway.service.clock import as_utc
 from gateway.service.gateway import Call, OperationSpec, required
 from gateway.store.claim_queries import ListRow
@@ -56,6 +62,11 @@ def _sources(call: Call[Any], claim: Claim) -> DataSources:
         )
         if person is not None
     }
+    stored = tuple(
+        StoredPack(Pack(p.kind), p.number, p.xml, london_date(as_utc(p.created_at)))
+        for p in packs
+        if p.kind not in CNF_PACKS and p.kind != Pack.INSURER_RESPONSE.value
+    )
     return DataSources(
         claim=claim,
         cnf_xml=cnfs[-1].xml if cnfs else NO_CNF,
@@ -71,6 +82,8 @@ def _sources(call: Call[Any], claim: Claim) -> DataSources:
         if claim.accepting_branch_id
         else "",
         allocated=allocated,
+        packs=stored,
+        calendar=call.env.calendar(call.uow),
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from gateway.domain import notifications as notices
 from gateway.domain.codes import REJECTION_REASONS, exit_codes, exit_label, rejection_codes
 from gateway.domain.lifecycle import NEW
-from gateway.domain.services import Side
+from gateway.domain.services import Service, Side
 from gateway.errors import BusinessRuleViolation, InputInvalid, Violation
 from gateway.service import messages as m
 from gateway.service.claims import packs
@@ -67,6 +67,7 @@ def _apply_cnf(call: Call[Any], claim: Claim, validated: ValidatedPack, sent: da
     claim.claim_type = f.claim_type
     claim.sent_date = sent
     claim.dispatched_at = call.now
+    claim.acknowledged_date = None  # a (re)sent CNF is acknowledged afresh (EL/PL)
 
 
 def _judge_cnf(call: Call[m.AddClaim]) -> tuple[str, ValidatedPack]:
@@ -98,7 +99,7 @@ def add_claim(call: Call[m.AddClaim]) -> m.ClaimInfoResponse:
     calendar = call.env.calendar(call.uow)
     call.uow.claims.add(claim)
     packs.store(call, claim, Pack.CNF, text, first=True)
-    wf.arm(call, claim, wf.deadline_on_entry(claim, calendar), calendar, new=True)
+    wf.apply_decision(call, claim, wf.entry_decision(claim, calendar, NEW), calendar, new=True)
     call.facts.application_id = claim.application_id
     call.facts.phase_after, call.facts.guid_after = claim.phase, claim.guid
     call.facts.transition = transition.rule
@@ -136,6 +137,18 @@ def resend_rejected_claim(call: Call[m.ResendRejectedClaim]) -> m.ClaimInfoRespo
         ),
     )
     return packs.answer(claim, "Claim resent")
+
+
+def acknowledge_claim(call: Call[m.AcknowledgeClaim]) -> m.ClaimInfoResponse:
+    """EL/PL: the compensator acknowledges the CNF. The liability decision (D2) counts from the
+    first acknowledgement of the CNF as last sent, or from the D1 date when that came late
+    (lifecycle.md 5.3); a reassigned claim is acknowledged again, its D2 unchanged."""
+    claim = wf.begin(call, call.request.claim_data)
+    transition = wf.resolve(call, claim)
+    if claim.acknowledged_date is None:
+        claim.acknowledged_date = wf.today(call)
+    wf.enter(call, claim, transition, call.env.calendar(call.uow))
+    return packs.answer(claim, "Claim acknowledged")
 
 
 def accept_claim(call: Call[m.AcceptClaim]) -> m.ClaimInfoResponse:
@@ -308,6 +321,9 @@ def get_claims_status(call: Call[m.GetClaimsStatus]) -> m.ClaimInfo2Response:
     )
 
 
+RTA_ONLY = frozenset({Service.RTA})
+ELPL_ONLY = frozenset({Service.ELPL})
+
 _ACKNOWLEDGEMENTS = (
     "acknowledgeRejectedClaim",
     "exitRejectedClaim",
@@ -322,12 +338,13 @@ _ACKNOWLEDGEMENTS = (
 OPERATIONS = {
     "addClaim": OperationSpec(add_claim, side=Side.CR, prepare=_judge_cnf),
     "resendRejectedClaim": OperationSpec(resend_rejected_claim, side=Side.CR),
+    "acknowledgeClaim": OperationSpec(acknowledge_claim, side=Side.COMP, services=ELPL_ONLY),
     "acceptClaim": OperationSpec(accept_claim, side=Side.COMP),
     "rejectClaimToCR": OperationSpec(reject_claim_to_cr, side=Side.COMP),
-    "applyArticle75": OperationSpec(apply_article75, side=Side.COMP),
+    "applyArticle75": OperationSpec(apply_article75, side=Side.COMP, services=RTA_ONLY),
     "sendLiabilityDecision": OperationSpec(send_liability_decision, side=Side.COMP),
     "stateFraud": OperationSpec(state_fraud, side=Side.COMP),
-    "setStage1Payment": OperationSpec(set_stage1_payment, side=Side.CR),
+    "setStage1Payment": OperationSpec(set_stage1_payment, side=Side.CR, services=RTA_ONLY),
     "exitProcess": OperationSpec(exit_process),
     "acknowledgeExitProcess": OperationSpec(acknowledge),
     "getClaimsStatus": OperationSpec(get_claims_status, reads_only=True),

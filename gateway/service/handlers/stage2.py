@@ -17,13 +17,13 @@ from typing import Any
 from gateway.domain.deadlines import INTERIM_THRESHOLD, agreed_extension, london_date
 from gateway.domain.lifecycle import Transition
 from gateway.domain.phase_deadlines import Start
-from gateway.domain.services import Side
+from gateway.domain.services import Service, Side
 from gateway.errors import BusinessRuleViolation, InputInvalid, Violation
 from gateway.service import messages as m
 from gateway.service.claims import packs
 from gateway.service.claims import workflow as wf
 from gateway.service.gateway import Call, OperationSpec, required, required_flag
-from gateway.service.handlers.stage1 import acknowledge
+from gateway.service.handlers.stage1 import RTA_ONLY, acknowledge
 from gateway.store.models import Claim
 from gateway.validation.engine import ValidatedPack
 from gateway.validation.packs import Pack
@@ -437,6 +437,7 @@ _ACKNOWLEDGEMENTS = {
     "acknowledgeAdditionalDamagesDecisionTimeout": Side.CR,
     "acknowledgeCPPFResponse": Side.CR,
 }
+_RTA_ACKNOWLEDGEMENTS = {"acknowledgeAdditionalDamagesDecisionTimeout"}
 
 OPERATIONS = {
     "setInterimPaymentNeeded": OperationSpec(set_interim_payment_needed, side=Side.CR),
@@ -466,21 +467,36 @@ OPERATIONS = {
     ),
     "extendStage2SPFCounterOfferTimeout": OperationSpec(extend_stage2_spf_counter_offer_timeout),
     "extendAdditionalDamagesDecisionTimeout": OperationSpec(
-        extend_additional_damages_decision_timeout, side=Side.COMP
+        extend_additional_damages_decision_timeout, side=Side.COMP, services=RTA_ONLY
     ),
     "acknowledgeStage2SPFConfirmation": OperationSpec(acknowledge_agreement, side=Side.CR),
     "acknowledgeStage2SPFAgreed": OperationSpec(acknowledge_agreement, side=Side.COMP),
-    "acknowledgeAdditionalDamagesAgreement": OperationSpec(acknowledge_agreement, side=Side.CR),
-    "acknowledgeAllDamagesAgreed": OperationSpec(acknowledge_agreement, side=Side.COMP),
-    "setAdditionalDamagesExistence": OperationSpec(set_additional_damages_existence, side=Side.CR),
-    "addS2SPFAdditionalDamagesRequest": OperationSpec(add_additional_damages_request, side=Side.CR),
+    "acknowledgeAdditionalDamagesAgreement": OperationSpec(
+        acknowledge_agreement, side=Side.CR, services=RTA_ONLY
+    ),
+    "acknowledgeAllDamagesAgreed": OperationSpec(
+        acknowledge_agreement, side=Side.COMP, services=RTA_ONLY
+    ),
+    "setAdditionalDamagesExistence": OperationSpec(
+        set_additional_damages_existence, side=Side.CR, services=RTA_ONLY
+    ),
+    "addS2SPFAdditionalDamagesRequest": OperationSpec(
+        add_additional_damages_request, side=Side.CR, services=RTA_ONLY
+    ),
     "addS2SPFAdditionalDamagesResponse": OperationSpec(
-        add_additional_damages_response, side=Side.COMP
+        add_additional_damages_response, side=Side.COMP, services=RTA_ONLY
     ),
     "setS2SPFAdditionalDamagesDecision": OperationSpec(
-        set_additional_damages_decision, side=Side.CR
+        set_additional_damages_decision, side=Side.CR, services=RTA_ONLY
     ),
     "addCPPFRequest": OperationSpec(add_cppf_request, side=Side.CR),
     "addCPPFResponse": OperationSpec(add_cppf_response, side=Side.COMP),
-    **{name: OperationSpec(acknowledge, side=side) for name, side in _ACKNOWLEDGEMENTS.items()},
+    **{
+        name: OperationSpec(
+            acknowledge,
+            side=side,
+            services=RTA_ONLY if name in _RTA_ACKNOWLEDGEMENTS else frozenset(Service),
+        )
+        for name, side in _ACKNOWLEDGEMENTS.items()
+    },
 }

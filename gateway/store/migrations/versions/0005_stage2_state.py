@@ -35,6 +35,7 @@ _CLAIM_COLUMNS = (
     ("additional_damages", sa.Boolean()),
     ("ad_sent_date", sa.Date()),
     ("cpp_sent_date", sa.Date()),
+    ("acknowledged_date", sa.Date()),
 )
 
 
