@@ -25,6 +25,7 @@ from gateway.config import Settings
 from gateway.service.demo import seed
 from gateway.soap.app import SoapApplication
 from gateway.store.db import upgrade
+from tests.e2e import transitions
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -195,6 +196,7 @@ def live(gateway: Components) -> Iterator[LiveServer]:
     yield LiveServer(url, gateway)
     server.shutdown()
     server.server_close()
+    transitions.record(gateway)  # the lifecycle rows this server's journal shows taken
 
 
 def _placeholder(environ: Any, start_response: Any) -> list[bytes]:
@@ -286,6 +288,22 @@ def _wait_healthy(server: GunicornServer, ca: Path | None = None) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("gateway serve never became healthy")
+
+
+# ----------------------------------------------------------- lifecycle transition coverage
+# tests/e2e/transitions.py: the rows the live servers' journals show taken, merged from the
+# pytest-xdist workers, counted at the end and, with GATEWAY_TRANSITION_COVERAGE=1, enforced.
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    transitions.node_down(node)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    transitions.finish(session)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    transitions.summary(terminalreporter)
 
 
 # ---------------------------------------------------------------------- in-process harness
