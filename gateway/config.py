@@ -77,6 +77,11 @@ class Settings:
     # serve makes a temporary one; a single process keeps its metrics in memory).
     log_format: str = "text"
     metrics_dir: str = ""
+    # Attachments (security.md 7): an optional virus scan, a command given each file on its
+    # standard input (exit status 0 accepts it, anything else refuses it as ATTACHMENT_TYPE), and
+    # the seconds it may take (a scan that does not finish refuses the file).
+    attachment_scan_command: str = ""
+    attachment_scan_timeout: float = 30.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -31,6 +31,7 @@ as the caller sent them (``claimData/applicationId``).
     │   │   └── XsdInvalid             all violations, each with path and line
     │   ├── BusinessRuleViolation      BUSINESS_RULE with rule ids
     │   ├── NotFound                   NOT_FOUND
+    │   ├── AttachmentTooLarge / AttachmentType / AttachmentLimit
     │   ├── RateLimited                RATE_LIMITED
     │   └── OperationNotAvailable      NOT_IMPLEMENTED (operation of a later release of the product)
     ├── StartupError                   the gateway refuses to start (bad configuration, broken XSD)
@@ -289,6 +290,18 @@ class BusinessRuleViolation(Refusal):
 
 class NotFound(Refusal):
     key = "NOT_FOUND"
+
+
+class AttachmentTooLarge(Refusal):
+    key = "ATTACHMENT_TOO_LARGE"
+
+
+class AttachmentType(Refusal):
+    key = "ATTACHMENT_TYPE"
+
+
+class AttachmentLimit(Refusal):
+    key = "ATTACHMENT_LIMIT"
 
 
 class RateLimited(Refusal):

@@ -14,6 +14,7 @@ from gateway.store.models import (
     BankHoliday,
     Branch,
     Claim,
+    ClaimAttachment,
     ClaimPack,
     ClaimTimer,
     CompensatorLink,
@@ -499,6 +500,26 @@ class HospitalRepository:
         return self.session.scalars(query.order_by(Hospital.name).limit(limit)).all()
 
 
+class AttachmentView(NamedTuple):
+    """An attachment's row without its bytes."""
+
+    id: int
+    guid: str
+    claim_id: int
+    file_name: str
+    title: str
+    description: str | None
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+    organisation_id: str
+    user_id: str
+
+
+_ATTACHMENT_COLUMNS = tuple(getattr(ClaimAttachment, name) for name in AttachmentView._fields)
+
+
 class ClaimRepository:
     """Claims through the ORM, but written cheaply: a new claim, and the rows a step adds beside
     a claim (packs, timers, notifications), go to the unit of work's write-behind
@@ -530,6 +551,9 @@ class ClaimRepository:
         return self.session.scalars(
             select(Claim).where(Claim.application_id == application_id)
         ).first()
+
+    def get_by_id(self, claim_id: int) -> Claim | None:
+        return self.session.get(Claim, claim_id)
 
     def lock_if_free(self, claim_id: int) -> Claim | None:
         """The claim row, locked; None while another transaction holds it (SKIP LOCKED)."""
@@ -605,6 +629,31 @@ class ClaimRepository:
         if kind is not None:
             query = query.where(ClaimPack.kind == kind)
         return self.session.scalars(query.order_by(ClaimPack.id)).all()
+
+    # ---------------------------------------------------------------------- attachments
+    def add_attachment(self, **values: Any) -> None:
+        """Store an attachment with its bytes (one INSERT, at once: no copy kept by the ORM)."""
+        self.session.execute(insert(ClaimAttachment).values(**values))
+
+    def attachments(self, claim_id: int) -> Sequence[AttachmentView]:
+        """The claim's attachments, oldest first, without their bytes."""
+        query = (
+            select(*_ATTACHMENT_COLUMNS)
+            .where(ClaimAttachment.claim_id == claim_id)
+            .order_by(ClaimAttachment.id)
+        )
+        return [AttachmentView(*row) for row in self.session.execute(query)]
+
+    def attachment(self, guid: str) -> AttachmentView | None:
+        """One attachment by its id, without its bytes."""
+        query = select(*_ATTACHMENT_COLUMNS).where(ClaimAttachment.guid == guid)
+        row = self.session.execute(query).first()
+        return AttachmentView(*row) if row else None
+
+    def attachment_content(self, attachment_id: int) -> bytes:
+        """The bytes of one attachment (read on their own, so that nothing else holds them)."""
+        query = select(ClaimAttachment.content).where(ClaimAttachment.id == attachment_id)
+        return bytes(self.session.execute(query).scalar_one())
 
     def add_timer(
         self,

@@ -6,6 +6,7 @@ from gateway.domain.services import Service
 from gateway.service.gateway import OperationSpec
 from gateway.service.handlers import (
     allocation,
+    attachments,
     authentication,
     reads,
     reference,
@@ -13,7 +14,7 @@ from gateway.service.handlers import (
     stage2,
 )
 
-MODULES = (authentication, reference, stage1, stage2, reads, allocation)
+MODULES = (authentication, reference, stage1, stage2, reads, allocation, attachments)
 
 
 def operations() -> dict[str, OperationSpec]:
