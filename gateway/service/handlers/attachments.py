@@ -16,6 +16,7 @@ from gateway.service import messages as m
 from gateway.service.claims import attachments as rules
 from gateway.service.claims import workflow as wf
 from gateway.service.claims.visibility import can_see
+from gateway.service.clock import as_utc
 from gateway.service.gateway import Call, OperationSpec, required
 from gateway.store.models import Claim
 from gateway.store.repositories import AttachmentView
@@ -100,7 +101,7 @@ def _listed(row: AttachmentView, application_id: str, content: bytes | None = No
         data_attachment_file_zip=content,
         data_attachment_guid=row.guid,
         data_attachment_title=row.title,
-        data_attachment_date=london_date(row.created_at).isoformat(),
+        data_attachment_date=london_date(as_utc(row.created_at)).isoformat(),
         data_attachment_owner=row.user_id,
     )
 
