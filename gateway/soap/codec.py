@@ -174,7 +174,21 @@ _WHITESPACE = re.compile(r"\s")
 
 
 # ------------------------------------------------------------------------------------- output
-def encode_envelope(binding: Binding, operation: str, result: Any) -> bytes:
+class Chunks:
+    """A response body in parts, sent one after the other: a large binary value's base64 is not
+    joined with the rest of the envelope (a 4 MB attachment is not copied once more).
+    ``len()`` is the body's size in bytes."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self.parts = tuple(parts)
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+
+def encode_envelope(binding: Binding, operation: str, result: Any) -> bytes | Chunks:
     """The response envelope of ``operation`` carrying ``result`` (its result message)."""
     contract = binding.contract
     op = contract.operations[operation]
@@ -204,14 +218,14 @@ def _blob_marker(index: int) -> str:
     return f"@@gateway-blob-{index}@@"
 
 
-def _spliced(body: bytes, blobs: list[bytes]) -> bytes:
+def _spliced(body: bytes, blobs: list[bytes]) -> Chunks:
     parts: list[bytes] = []
     rest = body
     for index, blob in enumerate(blobs):
         head, rest = rest.split(_blob_marker(index).encode("ascii"), 1)
         parts += (head, base64.b64encode(blob))
     parts.append(rest)
-    return b"".join(parts)
+    return Chunks(parts)
 
 
 def _encode_fields(

@@ -651,7 +651,19 @@ class ClaimRepository:
         return AttachmentView(*row) if row else None
 
     def attachment_content(self, attachment_id: int) -> bytes:
-        """The bytes of one attachment (read on their own, so that nothing else holds them)."""
+        """The bytes of one attachment (read on their own, so that nothing else holds them).
+
+        PostgreSQL sends ``bytea`` as hex text unless asked for binary: a 4 MB file would arrive
+        as 8 MB of text, unescaped into a third copy. The binary protocol sends it as it is."""
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            raw = connection.connection.driver_connection
+            with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+                cursor.execute(
+                    "SELECT content FROM claim_attachments WHERE id = %s", (attachment_id,)
+                )
+                row = cursor.fetchone()
+                return bytes(row[0])
         query = select(ClaimAttachment.content).where(ClaimAttachment.id == attachment_id)
         return bytes(self.session.execute(query).scalar_one())
 
