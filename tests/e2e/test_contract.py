@@ -128,11 +128,5 @@ def test_health_reports_the_database_and_the_operations_not_built_yet(live: Live
     assert health["status"] == "ok" and health["database"] == "ok"
     rta = health["operations"]["/PIP.WSTK/PIPWSTK"]
     assert rta["declared"] == 81
-    # Every RTA workflow operation is built; attachments and printable documents are not yet.
-    assert rta["not_implemented"] == [
-        "addAttachment",
-        "getAttachment",
-        "getAttachmentsList",
-        "getPrintableDocument",
-        "getPrintableDocumentsList",
-    ]
+    # Every RTA operation is built, attachments and printable documents included.
+    assert rta["not_implemented"] == []
