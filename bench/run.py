@@ -36,5 +36,8 @@ run("bench_validate.py")
 run("bench_claims.py")
 if postgres_answers():
     run("bench_claims.py", "--database-url", PG)
+run("bench_attachments.py")
+if postgres_answers():
+    run("bench_attachments.py", "--database-url", PG)
 else:
     print("== PostgreSQL benchmarks skipped: no server at " + PG, flush=True)

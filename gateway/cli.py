@@ -351,7 +351,12 @@ def _admin_parser(sub: Any) -> None:
 def _plugins() -> list[Callable[[Any], None]]:
     """Sub-commands owned by other packages (validation, lifecycle)."""
     found: list[Callable[[Any], None]] = []
-    for module_name in ("gateway.validation.cli", "gateway.service.timeouts_cli"):
+    for module_name in (
+        "gateway.validation.cli",
+        "gateway.service.timeouts_cli",
+        "gateway.service.operator.retention_cli",  # gateway retention ...
+        "gateway.service.operator.admin_cli",  # gateway admin gdpr-delete, transfer, audit ...
+    ):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError:

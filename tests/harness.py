@@ -10,6 +10,7 @@ can cover every refusal of every operation; the wire keeps its own end-to-end te
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import shutil
 import uuid
@@ -28,6 +29,7 @@ from gateway.service.admin import (
     ensure_organisation,
     ensure_user,
 )
+from gateway.service.blobs import Blob
 from gateway.service.demo import A2A_USERS, seed
 from gateway.service.gateway import Decoded, Done, Outcome, Refused, ServiceRequest
 from gateway.store.db import upgrade
@@ -150,6 +152,8 @@ class Harness:
         outcomes: list[Outcome] = []
 
         def answer(outcome: Outcome) -> bytes:
+            if isinstance(outcome, Done):
+                _read_blobs(outcome.result)  # while the request's unit of work is open
             outcomes.append(outcome)
             return b""
 
@@ -221,3 +225,18 @@ class Harness:
             "comp-rta-ch",
             insurer_response_xml=insurer_response(decision, release=release),
         )
+
+
+def _read_blobs(message: Any) -> None:
+    """Replace every ``Blob`` of a result by its bytes, as a front end would send them."""
+    if not dataclasses.is_dataclass(message):
+        return
+    for f in dataclasses.fields(message):
+        value = getattr(message, f.name)
+        if isinstance(value, Blob):
+            setattr(message, f.name, value.read())
+        elif isinstance(value, list):
+            for item in value:
+                _read_blobs(item)
+        else:
+            _read_blobs(value)

@@ -33,7 +33,7 @@ SIMPLE = {
     "xs:int": "int",
     "xs:boolean": "bool",
     "xs:dateTime": "datetime",
-    "xs:base64Binary": "bytes",
+    "xs:base64Binary": "bytes | Blob",  # a result may send its bytes in parts (service.blobs)
 }
 HEADER = '''"""The typed request and result of every operation of the contract.
 
@@ -51,6 +51,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from gateway.service.blobs import Blob
 
 '''
 

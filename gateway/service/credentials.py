@@ -11,7 +11,8 @@ undecodable bytes replaced. A declaration that lies is overruled by the bytes: a
 saying ``UTF-8`` is read as UTF-16, an ASCII one saying ``UTF-16`` as UTF-8. A decoding counts
 only if the text starts with ``<``.
 
-Masking: the content of every element whose local name is in ``CREDENTIAL_ELEMENTS`` - any
+Masking: the content of every element whose local name is in ``CREDENTIAL_ELEMENTS`` or
+``FILE_ELEMENTS`` (an attachment's bytes, never stored either) - any
 prefix, any case, whatever its attributes - becomes one ``***``, up to its own end tag: text,
 CDATA, comments and any child markup (inside a password, a "<" the caller forgot to escape is
 part of the secret). An empty element stays empty (the caller sent none); one never closed is
@@ -45,10 +46,13 @@ import re
 CREDENTIAL_ELEMENTS = frozenset(
     {"password", "oldPassword", "newPassword", "accessToken", "refreshToken"}
 )
+#: Elements whose content the store never keeps although it is no secret: an attachment's bytes
+#: (operations.md 4.4; the journal keeps the request's size, the claim the file and its SHA-256).
+FILE_ELEMENTS = frozenset({"dataAttachmentFileZip"})
 MASK = "***"
 _OPERATION = "refreshToken"  # also an operation: its wrapper element keeps its other children
 
-_NAMES = "|".join(sorted(CREDENTIAL_ELEMENTS))
+_NAMES = "|".join(sorted(CREDENTIAL_ELEMENTS | FILE_ELEMENTS))
 _CREDENTIAL_START = re.compile(rf"<(?:[\w.-]+:)?(?P<name>(?i:{_NAMES}))(?=[\s/>]|\Z)")
 # The rest of a start tag, a ">" inside a quoted attribute value included. One way to match, and
 # never past a "<" (no attribute value holds one), so a hostile body cannot make it slow.

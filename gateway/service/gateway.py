@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sized
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -68,6 +68,8 @@ class JournalFacts:
 
 
 Request = TypeVar("Request")
+#: A front end's answer: anything whose ``len()`` is its size in bytes (the journal records it).
+Body = TypeVar("Body", bound=Sized)
 Value = TypeVar("Value")
 
 
@@ -209,7 +211,7 @@ class GatewayService:
         self.clock = clock
         self.operations = operations
 
-    def handle(self, req: ServiceRequest, answer: Callable[[Outcome], bytes]) -> bytes:
+    def handle(self, req: ServiceRequest, answer: Callable[[Outcome], Body]) -> Body:
         """Run ``req`` and journal it; ``answer`` turns its outcome into the response body
         (the front end's one translator: ``gateway.soap.answers`` for SOAP)."""
         started = time.perf_counter()

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from gateway.service.blobs import Blob
+
 
 @dataclass(slots=True, kw_only=True)
 class AcceptClaim:
@@ -240,7 +242,7 @@ class Attachment:
     application_id: str | None = None
     data_attachment_desc: str | None = None
     data_attachment_file_name: str | None = None
-    data_attachment_file_zip: bytes | None = None
+    data_attachment_file_zip: bytes | Blob | None = None
     data_attachment_guid: str | None = None
     data_attachment_title: str | None = None
     data_attachment_date: str | None = None
@@ -252,7 +254,7 @@ class AttachmentInput:
     application_id: str | None = None
     data_attachment_desc: str | None = None
     data_attachment_file_name: str | None = None
-    data_attachment_file_zip: bytes | None = None
+    data_attachment_file_zip: bytes | Blob | None = None
     data_attachment_guid: str | None = None
     data_attachment_title: str | None = None
 

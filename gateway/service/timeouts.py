@@ -24,11 +24,9 @@ import logging
 import signal
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Final
 
@@ -41,6 +39,7 @@ from gateway.domain.services import Service, Side
 from gateway.service.claims import workflow as wf
 from gateway.service.claims.calendar_store import calendar_from_store
 from gateway.service.gateway import Call, JournalFacts
+from gateway.service.operator import system_entry
 from gateway.service.unit_of_work import UnitOfWork
 from gateway.store.models import Claim, ClaimTimer
 
@@ -256,43 +255,19 @@ class TimeoutWorker:
         self, call: Call[None], claim: Claim, facts: JournalFacts, operation: str, detail: str
     ) -> None:
         """A journal row by ``SYSTEM`` (no request: the stored message has an empty body)."""
-        correlation_id = str(uuid.uuid4())
-        retention = timedelta(days=call.settings.message_retention_days)
-        call.uow.journal.append(
-            {
-                "at": call.now,
-                "correlation_id": correlation_id,
-                "endpoint": ENDPOINT,
-                "service": Service(claim.service).process_name,
-                "operation": operation,
-                "actor": ACTOR,
-                "user_id": None,
-                "as_user_id": None,
-                "client_id": None,
-                "token_family": None,
-                "source_ip": None,
-                "application_id": claim.application_id,
-                "phase_before": facts.phase_before,
-                "phase_after": facts.phase_after,
-                "guid_before": facts.guid_before,
-                "guid_after": facts.guid_after,
-                "outcome": "Ok",
-                "error_key": None,
-                "detail": detail[:500],
-                "duration_ms": 0,
-                "request_bytes": 0,
-                "response_bytes": 0,
-                "pack_sha256": None,
-                "transition": facts.transition,
-            },
-            {
-                "correlation_id": correlation_id,
-                "received_at": call.now,
-                "endpoint": ENDPOINT,
-                "expires_at": call.now + retention,
-                "body": b"",
-                "truncated": False,
-            },
+        system_entry(
+            call.uow,
+            call.settings,
+            call.now,
+            endpoint=ENDPOINT,
+            actor=ACTOR,
+            operation=operation,
+            service=Service(claim.service).process_name,
+            detail=detail,
+            application_id=claim.application_id,
+            phase=(facts.phase_before, facts.phase_after),
+            guid=(facts.guid_before, facts.guid_after),
+            transition=facts.transition,
         )
 
     # ------------------------------------------------------------------------------ looping

@@ -16,12 +16,12 @@ from typing import Any
 
 from gateway.errors import EnvelopeError
 from gateway.service.gateway import Done, Outcome, Refused
-from gateway.soap.codec import Binding, encode_envelope, fault_envelope
+from gateway.soap.codec import Binding, Chunks, encode_envelope, fault_envelope
 
 UNEXPECTED = "An unexpected error occurred"
 
 
-def answer(binding: Binding, operation: str, outcome: Outcome) -> bytes:
+def answer(binding: Binding, operation: str, outcome: Outcome) -> bytes | Chunks:
     """The response envelope of ``operation`` for ``outcome``."""
     result_type = binding.contract.operations[operation].result.type
     if isinstance(outcome, Done):

@@ -34,7 +34,7 @@ from gateway.service.gateway import (
     ServiceRequest,
 )
 from gateway.soap.answers import answer, fault
-from gateway.soap.codec import Binding, decode_request
+from gateway.soap.codec import Binding, Chunks, decode_request
 from gateway.soap.contract import Contract, load_contract
 from gateway.soap.envelope import open_envelope
 from gateway.soap.namespaces import ENDPOINTS, Endpoint
@@ -160,17 +160,17 @@ class SoapApplication:
         # the last one asked for is the one sent, and the one counted.
         answered: list[Outcome] = []
 
-        def answer_and_note(outcome: Outcome) -> bytes:
+        def answer_and_note(outcome: Outcome) -> bytes | Chunks:
             answered.append(outcome)
             return answer(binding, operation, outcome)
 
-        body = self.service.handle(req, answer_and_note)
+        answered_body = self.service.handle(req, answer_and_note)
         if answered:
             outcome, key = _outcome_label(answered[-1])
             metrics.request_answered(
                 endpoint.service.value, operation, outcome, key, time.perf_counter() - started
             )
-        return _reply(start_response, "200 OK", XML, body)
+        return _reply(start_response, "200 OK", XML, answered_body)
 
     # ------------------------------------------------------------------------------ documents
     def _xsd(
@@ -257,7 +257,7 @@ def _read_body(environ: dict[str, Any], limit: int, timeout: float) -> bytes:
 
 
 def _reply(
-    start_response: StartResponse, status: str, content_type: str, body: bytes
+    start_response: StartResponse, status: str, content_type: str, body: bytes | Chunks
 ) -> list[bytes]:
     start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-    return [body]
+    return list(body.parts) if isinstance(body, Chunks) else [body]

@@ -20,6 +20,7 @@ from lxml import etree
 
 from gateway.errors import InputInvalid, StartupError
 from gateway.service import messages
+from gateway.service.blobs import Blob
 from gateway.service.gateway import Decoded
 from gateway.soap.contract import Contract, Element
 from gateway.soap.namespaces import SOAP11_ENV, XSI
@@ -174,7 +175,21 @@ _WHITESPACE = re.compile(r"\s")
 
 
 # ------------------------------------------------------------------------------------- output
-def encode_envelope(binding: Binding, operation: str, result: Any) -> bytes:
+class Chunks:
+    """A response body in parts, sent one after the other: a large binary value's base64 is not
+    joined with the rest of the envelope (a 4 MB attachment is not copied once more).
+    ``len()`` is the body's size in bytes."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self.parts = tuple(parts)
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+
+def encode_envelope(binding: Binding, operation: str, result: Any) -> bytes | Chunks:
     """The response envelope of ``operation`` carrying ``result`` (its result message)."""
     contract = binding.contract
     op = contract.operations[operation]
@@ -188,7 +203,7 @@ def encode_envelope(binding: Binding, operation: str, result: Any) -> bytes:
         nsmap={"ns2": contract.endpoint.namespace},
     )
     child = etree.SubElement(wrapper, op.result.name)
-    blobs: list[bytes] = []
+    blobs: list[bytes | Blob] = []
     _encode_fields(binding, op.result.type, result, child, blobs)
     out = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
     return _spliced(out, blobs) if blobs else out
@@ -204,18 +219,26 @@ def _blob_marker(index: int) -> str:
     return f"@@gateway-blob-{index}@@"
 
 
-def _spliced(body: bytes, blobs: list[bytes]) -> bytes:
+def _spliced(body: bytes, blobs: list[bytes | Blob]) -> Chunks:
     parts: list[bytes] = []
     rest = body
     for index, blob in enumerate(blobs):
         head, rest = rest.split(_blob_marker(index).encode("ascii"), 1)
-        parts += (head, base64.b64encode(blob))
+        parts.append(head)
+        if isinstance(blob, bytes):
+            parts.append(base64.b64encode(blob))
+        else:  # read and encoded part by part (parts of 3n bytes join into one base64 text)
+            parts.extend(base64.b64encode(part) for part in blob.parts())
     parts.append(rest)
-    return b"".join(parts)
+    return Chunks(parts)
 
 
 def _encode_fields(
-    binding: Binding, type_name: str, message: Any, node: etree._Element, blobs: list[bytes]
+    binding: Binding,
+    type_name: str,
+    message: Any,
+    node: etree._Element,
+    blobs: list[bytes | Blob],
 ) -> None:
     sub = etree.SubElement
     for slot in binding.slots[type_name]:
@@ -227,7 +250,7 @@ def _encode_fields(
             child = sub(node, name)
             if slot.content is not None:
                 _encode_fields(binding, slot.content, item, child, blobs)
-            elif type(item) is bytes and len(item) >= _BLOB_MIN:
+            elif isinstance(item, Blob) or (type(item) is bytes and len(item) >= _BLOB_MIN):
                 child.text = _blob_marker(len(blobs))
                 blobs.append(item)
             else:

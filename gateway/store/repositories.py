@@ -650,10 +650,24 @@ class ClaimRepository:
         row = self.session.execute(query).first()
         return AttachmentView(*row) if row else None
 
-    def attachment_content(self, attachment_id: int) -> bytes:
-        """The bytes of one attachment (read on their own, so that nothing else holds them)."""
-        query = select(ClaimAttachment.content).where(ClaimAttachment.id == attachment_id)
-        return bytes(self.session.execute(query).scalar_one())
+    def attachment_part(self, attachment_id: int, offset: int, length: int) -> bytes:
+        """``length`` bytes of one attachment from ``offset`` (0-based), read without loading
+        the rest: SQLite's incremental blob I/O; PostgreSQL's ``substring`` in the binary
+        protocol (as text, ``bytea`` would arrive hex-encoded, twice its size)."""
+        raw = self.session.connection().connection.driver_connection
+        if self.session.get_bind().dialect.name == "postgresql":
+            with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+                cursor.execute(
+                    "SELECT substring(content FROM %s FOR %s) FROM claim_attachments WHERE id = %s",
+                    (offset + 1, length, attachment_id),
+                )
+                row = cursor.fetchone()
+                return bytes(row[0]) if row else b""
+        with raw.blobopen(  # type: ignore[union-attr]
+            "claim_attachments", "content", attachment_id, readonly=True
+        ) as blob:
+            blob.seek(offset)
+            return bytes(blob.read(length))
 
     def add_timer(
         self,

@@ -13,9 +13,11 @@ from gateway.domain.deadlines import london_date
 from gateway.domain.lifecycle import DELETED_PHASE
 from gateway.errors import ClaimDeleted, InputInvalid, NotFound, PhaseNotAllowed
 from gateway.service import messages as m
+from gateway.service.blobs import Blob
 from gateway.service.claims import attachments as rules
 from gateway.service.claims import workflow as wf
 from gateway.service.claims.visibility import can_see
+from gateway.service.clock import as_utc
 from gateway.service.gateway import Call, OperationSpec, required
 from gateway.store.models import Claim
 from gateway.store.repositories import AttachmentView
@@ -44,9 +46,18 @@ def _judge(call: Call[m.AddAttachment]) -> tuple[rules.Accepted, str, str | None
         given.data_attachment_desc, "data_attachment_desc", rules.MAX_DESCRIPTION, needed=False
     )
     raw_name = required(given.data_attachment_file_name, "attachment.data_attachment_file_name")
-    content = required(given.data_attachment_file_zip, _FILE)
-    accepted = rules.judge(call.settings, raw_name, content)
+    accepted = rules.judge(call.settings, raw_name, _sent(given))
     return accepted, title or "", desc
+
+
+def _sent(given: m.AttachmentInput) -> bytes:
+    """The file as the request carries it (decoded from base64 by the front end)."""
+    content = given.data_attachment_file_zip
+    if content is None:
+        required(None, _FILE)
+    if not isinstance(content, bytes):
+        raise InputInvalid(f"{_FILE}: not the file's bytes", field=_FILE)
+    return content
 
 
 def _readable(call: Call[Any], claim: Claim) -> Claim:
@@ -57,8 +68,8 @@ def _readable(call: Call[Any], claim: Claim) -> Claim:
 
 def add_attachment(call: Call[m.AddAttachment]) -> m.StringResponse:
     accepted, title, desc = call.prepared
+    content = _sent(required(call.request.attachment, "attachment"))
     given = required(call.request.attachment, "attachment")
-    content = required(given.data_attachment_file_zip, _FILE)
     claim = _readable(call, wf.load_for_update(call, given.application_id))
     phase = wf.lifecycle(call.service).phase(claim.phase)
     if phase.end:
@@ -92,7 +103,7 @@ def add_attachment(call: Call[m.AddAttachment]) -> m.StringResponse:
     return m.StringResponse(message="Attachment added", value=guid)
 
 
-def _listed(row: AttachmentView, application_id: str, content: bytes | None = None) -> m.Attachment:
+def _listed(row: AttachmentView, application_id: str, content: Blob | None = None) -> m.Attachment:
     return m.Attachment(
         application_id=application_id,
         data_attachment_desc=row.description,
@@ -100,7 +111,7 @@ def _listed(row: AttachmentView, application_id: str, content: bytes | None = No
         data_attachment_file_zip=content,
         data_attachment_guid=row.guid,
         data_attachment_title=row.title,
-        data_attachment_date=london_date(row.created_at).isoformat(),
+        data_attachment_date=london_date(as_utc(row.created_at)).isoformat(),
         data_attachment_owner=row.user_id,
     )
 
@@ -128,7 +139,10 @@ def get_attachment(call: Call[m.GetAttachment]) -> m.AttachmentResponse:
         raise NotFound(f"attachment {guid[:36]}")
     wf.load(call, claim.application_id)  # the journal names the claim
     _readable(call, claim)
-    content = call.uow.claims.attachment_content(row.id)
+    claims, attachment_id = call.uow.claims, row.id
+    content = Blob(
+        row.size, lambda offset, length: claims.attachment_part(attachment_id, offset, length)
+    )
     return m.AttachmentResponse(
         message=f"SHA-256 {row.sha256}",
         attachment=_listed(row, claim.application_id, content),
