@@ -18,7 +18,7 @@ import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -101,17 +101,22 @@ class Printable:
         return max((p.sent for p in self.packs), default=None)
 
     def fingerprint(self) -> str:
-        """SHA-256 of everything printed: equal fingerprints render equal bytes."""
+        """SHA-256 of everything printed (packs, heading, renderer): equal fingerprints render
+        equal bytes."""
         facts = {
             "renderer": RENDERER_VERSION,
             "kind": self.kind.value,
             "number": self.number,
             "heading": vars(self.heading),
-            "packs": [
-                [p.pack.value, p.number, p.sent.isoformat(), _sha256(p.xml)] for p in self.packs
-            ],
+            "packs": sources_sha256(self.packs),
         }
         return _sha256(json.dumps(facts, sort_keys=True, ensure_ascii=True))
+
+
+def sources_sha256(packs: Sequence[SourcePack]) -> str:
+    """SHA-256 of the packs a document is made of (kind, number, date, text)."""
+    listed = [[p.pack.value, p.number, p.sent.isoformat(), _sha256(p.xml)] for p in packs]
+    return _sha256(json.dumps(listed))
 
 
 def _sha256(text: str) -> str:

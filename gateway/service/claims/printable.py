@@ -4,8 +4,11 @@ when first asked for, then kept until what it prints changes (docs/decisions/000
 
 ``record_event`` runs in the step that stores the pack: a new event adds the document (and
 counts it on the claim), a later one of the same document (a resend, an ISP's response, each
-counter offer ...) gives it a new fingerprint and drops the PDF kept for the old one. ``pdf``
-answers getPrintableDocument: the kept PDF while its fingerprint still matches, else a new one.
+counter offer ...) records the SHA-256 of its new packs and drops the PDF kept for the old ones.
+``pdf`` answers getPrintableDocument: the kept PDF while the fingerprint it was rendered from
+(packs, heading, renderer) still matches, else a new one, kept with that fingerprint. So
+``source_sha256`` holds the packs' SHA-256 after an event and the full fingerprint once
+rendered; the two never coincide, so a document changed by an event is always rendered again.
 """
 
 from __future__ import annotations
@@ -15,7 +18,14 @@ from datetime import date, datetime
 from typing import Any
 
 from gateway.documents.kinds import EVENT_OF, SOURCES, DocumentKind
-from gateway.documents.render import Heading, Printable, SourcePack, content_sha256, render
+from gateway.documents.render import (
+    Heading,
+    Printable,
+    SourcePack,
+    content_sha256,
+    render,
+    sources_sha256,
+)
 from gateway.domain.deadlines import london_date
 from gateway.domain.services import Service
 from gateway.service.claims import workflow as wf
@@ -34,9 +44,10 @@ SERVICE_NAMES = {Service.RTA: "RTA", Service.ELPL: "EL/PL"}
 def record_event(
     call: Call[Any], claim: Claim, pack: Pack, text: str, *, first: bool = False
 ) -> None:
-    """``pack`` (``text``) has just been stored for ``claim``: add or refresh its document.
-    ``first``: the claim's first pack (addClaim), nothing stored before it; its text is used as
-    is, so that the new claim is not written before the step has finished with it."""
+    """``pack`` (``text``) has just been stored for ``claim``: add its document, or give it the
+    fingerprint of its new packs, which drops the PDF kept for the old ones. ``first``: the
+    claim's first pack (addClaim), nothing stored before it; its text is used as is, so that
+    the new claim is not written before the step has finished with it."""
     kind = EVENT_OF.get(pack)
     if kind is None:
         return
@@ -45,7 +56,7 @@ def record_event(
     else:
         stored = _stored(call, claim)
     number = _number(kind, stored)
-    fingerprint = printable(call, claim, kind, number, stored).fingerprint()
+    source = sources_sha256(sources(kind, number, stored))
     documents = call.uow.documents
     found = None if first else documents.event(claim.id, kind.value, number)
     if found is None:
@@ -55,17 +66,18 @@ def record_event(
             kind=kind.value,
             number=number,
             title=kind.titled(number),
-            source_sha256=fingerprint,
+            source_sha256=source,
             at=call.now,
         )
         claim.documents_count = (claim.documents_count or 0) + 1
-    elif found.source_sha256 != fingerprint:
-        documents.new_source(found.id, fingerprint, call.now)
+    elif found.source_sha256 != source:
+        documents.new_source(found.id, source, call.now)
 
 
 def pdf(call: Call[Any], claim: Claim, row: DocumentView) -> tuple[bytes, str]:
-    """The document's PDF and its SHA-256: the one kept if rendered from what it would print
-    now, else rendered (once) and kept."""
+    """The document's PDF and its SHA-256: the one kept while the fingerprint it was rendered
+    from (its packs, heading and renderer) is still what it would print, else rendered (once)
+    and kept with that fingerprint."""
     doc = printable(call, claim, DocumentKind(row.kind), row.number, _stored(call, claim))
     fingerprint = doc.fingerprint()
     if row.content_sha256 is not None and row.source_sha256 == fingerprint:
