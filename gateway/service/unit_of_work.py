@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.store import write_behind
 from gateway.store.db import SNAPSHOT_OPTION, WriterLock
+from gateway.store.documents import DocumentRepository
 from gateway.store.repositories import (
     CalendarRepository,
     ClaimRepository,
@@ -74,6 +75,7 @@ class UnitOfWork:
         self.hospitals = HospitalRepository(self.session)
         self.claims = ClaimRepository(self.session, self.writes)
         self.calendar = CalendarRepository(self.session)
+        self.documents = DocumentRepository(self.session, self.writes)
 
     def __exit__(
         self,

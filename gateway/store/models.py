@@ -329,6 +329,9 @@ class Claim(Base):
     attachments_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attachments_bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     documents_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: When the claim moved to the archive (security.md 6.2: the two CPP end phases, 30 days
+    #: after the end); archived claims are seen by ARCHIVE_SEARCH users only.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ClaimPack(Base):
@@ -392,6 +395,25 @@ class PrintableDocument(Base):
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ClaimTransfer(Base):
+    """A move of a claim to another organisation of the same side: a bulk transfer (security.md
+    6.5) or a reassignment (the Data document's TransfersList)."""
+
+    __tablename__ = "claim_transfers"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    transfer_id: Mapped[str] = mapped_column(String(36))
+    side: Mapped[str] = mapped_column(String(4))  # CR | COMP
+    from_organisation_id: Mapped[str] = mapped_column(String(20))
+    to_organisation_id: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(50))
 
 
 class Notification(Base):

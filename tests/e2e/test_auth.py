@@ -283,11 +283,16 @@ def test_profile_and_side_checks(live: LiveServer) -> None:
     assert reply["details"].startswith("PROFILE_NOT_ALLOWED")
 
 
-def test_not_yet_built_operations_answer_not_implemented(live: LiveServer) -> None:
+def test_an_operation_of_the_other_service_is_an_unknown_operation(live: LiveServer) -> None:
+    """applyArticle75 exists only for RTA: the EL/PL endpoint answers it as any operation its
+    WSDL does not declare (a SOAP Fault), whatever the token."""
     token = _token(live)["accessToken"]
-    reply = _call(live, "getAttachmentsList", token, "<applicationId>1</applicationId>")
-    assert reply["code"] == "Failure"
-    assert reply["details"] == "NOT_IMPLEMENTED: getAttachmentsList"
+    reply = post(
+        live.url,
+        envelope("applyArticle75", f"<accessToken>{token}</accessToken>", ELPL_NS),
+        ELPL_PATH,
+    )
+    assert reply.status == 500 and reply.fault_code() == "soap:Client"
 
 
 def test_malformed_values_are_in_band_failures(live: LiveServer) -> None:

@@ -128,9 +128,9 @@ def test_health_reports_the_database_and_the_operations_not_built_yet(live: Live
     assert health["status"] == "ok" and health["database"] == "ok"
     rta = health["operations"]["/PIP.WSTK/PIPWSTK"]
     assert rta["declared"] == 81
-    # Every RTA operation is built but the printable documents.
-    assert rta["not_implemented"] == ["getPrintableDocument", "getPrintableDocumentsList"]
-    assert rta["built"] == 79
+    # Every operation is built, attachments and printable documents included.
+    assert rta["not_implemented"] == []
+    assert rta["built"] == 81
     elpl = health["operations"]["/ELPL.WSTK/ELPLWSTK"]
-    assert elpl["not_implemented"] == ["getPrintableDocument", "getPrintableDocumentsList"]
-    assert (elpl["declared"], elpl["built"]) == (72, 70)
+    assert elpl["not_implemented"] == []
+    assert (elpl["declared"], elpl["built"]) == (72, 72)

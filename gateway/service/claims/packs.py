@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.service import messages as m
+from gateway.service.claims import printable
 from gateway.service.claims import workflow as wf
 from gateway.service.gateway import Call
 from gateway.store.models import Claim
@@ -76,7 +77,8 @@ def judge(
 
 
 def store(call: Call[Any], claim: Claim, pack: Pack, text: str, *, first: bool = False) -> None:
-    """Keep ``text`` as sent: the next number of its kind for the claim."""
+    """Keep ``text`` as sent: the next number of its kind for the claim; it is an event of the
+    claim's printable documents."""
     number = 1 if first else len(call.uow.claims.packs(claim.id, pack.value)) + 1
     call.uow.claims.add_pack(
         claim_id=claim.id,
@@ -87,6 +89,7 @@ def store(call: Call[Any], claim: Claim, pack: Pack, text: str, *, first: bool =
         created_at=call.now,
         organisation_id=call.who.organisation_id,
     )
+    printable.record_event(call, claim, pack, text, first=first)
 
 
 def latest(call: Call[Any], claim: Claim, *packs: Pack) -> tuple[Pack, str] | None:

@@ -8,13 +8,14 @@ from gateway.service.handlers import (
     allocation,
     attachments,
     authentication,
+    documents,
     reads,
     reference,
     stage1,
     stage2,
 )
 
-MODULES = (authentication, reference, stage1, stage2, reads, allocation, attachments)
+MODULES = (authentication, reference, stage1, stage2, reads, allocation, attachments, documents)
 
 
 def operations() -> dict[str, OperationSpec]:

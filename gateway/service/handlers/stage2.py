@@ -309,17 +309,10 @@ def _extend(
     )
 
 
-def extend_stage2_spf_decision_timeout(
-    call: Call[m.ExtendStage2SPFDecisionTimeout],
+def extend_stage2_timeout(
+    call: Call[m.ExtendStage2SPFDecisionTimeout | m.ExtendStage2SPFCounterOfferTimeout],
 ) -> m.ClaimInfoResponse:
-    r = call.request
-    names = ("new_time_out", "reason_for_extension")
-    return _extend(call, r.claim_data, r.new_time_out, r.reason_for_extension, names)
-
-
-def extend_stage2_spf_counter_offer_timeout(
-    call: Call[m.ExtendStage2SPFCounterOfferTimeout],
-) -> m.ClaimInfoResponse:
+    """The S2SP decision (D8) or the counter-offer period (D9/D10) extended by agreement."""
     r = call.request
     names = ("new_time_out", "reason_for_extension")
     return _extend(call, r.claim_data, r.new_time_out, r.reason_for_extension, names)
@@ -462,10 +455,8 @@ OPERATIONS = {
     "setStage2SPFCounterOfferNeeded": OperationSpec(
         set_stage2_spf_counter_offer_needed, side=Side.CR
     ),
-    "extendStage2SPFDecisionTimeout": OperationSpec(
-        extend_stage2_spf_decision_timeout, side=Side.COMP
-    ),
-    "extendStage2SPFCounterOfferTimeout": OperationSpec(extend_stage2_spf_counter_offer_timeout),
+    "extendStage2SPFDecisionTimeout": OperationSpec(extend_stage2_timeout, side=Side.COMP),
+    "extendStage2SPFCounterOfferTimeout": OperationSpec(extend_stage2_timeout),
     "extendAdditionalDamagesDecisionTimeout": OperationSpec(
         extend_additional_damages_decision_timeout, side=Side.COMP, services=RTA_ONLY
     ),
