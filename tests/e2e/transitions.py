@@ -32,8 +32,8 @@ from gateway.store.models import JournalEntry
 
 #: The variable that makes a shortfall fail the session (set by ``make test``).
 ENFORCE_VARIABLE: Final = "GATEWAY_TRANSITION_COVERAGE"
-#: Services whose shortfall fails the session when enforced; EL/PL is counted, not yet enforced.
-ENFORCED: Final = frozenset({Service.RTA})
+#: Services whose shortfall fails the session when enforced: both.
+ENFORCED: Final = frozenset({Service.RTA, Service.ELPL})
 LABELS: Final[Mapping[Service, str]] = {Service.RTA: "RTA", Service.ELPL: "EL/PL"}
 
 _WORKER_KEY: Final = "gateway_transitions"
