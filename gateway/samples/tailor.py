@@ -37,7 +37,7 @@ def shift_dates(text: str, days: int) -> str:
     root = _root(text)
     for element in root.iter():
         for name, value in element.attrib.items():
-            if _DATE.fullmatch(value):
+            if isinstance(value, str) and _DATE.fullmatch(value):
                 moved = date.fromisoformat(value) + timedelta(days=days)
                 element.set(name, moved.isoformat())
     return _text(root)
@@ -79,8 +79,9 @@ def isp_response_for(request: str, template: str, *, full: bool) -> str:
         line.set("LossType", loss.get("LossType", ""))
         line.set("IsGrossAmountAgreed", "1" if agreed else "0")
         line.set("GrossValueOffered", f"{offered:.2f}")
-        line.attrib.pop("Comments", None)
-        if not agreed:
+        if agreed:
+            line.attrib.pop("Comments", "")
+        else:
             line.set("Comments", "Agreed in part pending further evidence.")
         replies.append(line)
     return _text(root)
