@@ -223,3 +223,54 @@ def test_switches_scenarios_and_refusals(
 def test_a_bad_scenario_is_refused_when_it_loads(data: dict[str, Any], complaint: str) -> None:
     with pytest.raises(ScenarioError, match=complaint):
         parse("bad", data)
+
+
+def test_counter_offer_twice_counter_offers_then_accepts_the_second_counter_offer(
+    sandbox: Sandbox,
+) -> None:
+    assert sandbox.gateway("sandbox", "enable", "COMP001", "--scenario", "counter-offer-twice") == 0
+    firm = LawFirm(sandbox)
+    firm.submit("SBX-TEST/0003")
+    assert sandbox.gateway("sandbox", "run", "--once") == 0
+    assert firm.refresh() == "LiabilityAdmitted"
+    firm.step("acknowledgeLiabilityAdmitted", "Stage1Payment")
+    firm.step("setStage1Payment", "StartOfStage21", isStage1Paid=True)
+    firm.step("setInterimPaymentNeeded", "Stage2SettlementPackForm", isInterimPaymentNeeded=False)
+    firm.step(
+        "addStage2SPFRequest",
+        "Stage2SettlementPackDecision",
+        S2SPFRequestXML=text(Service.RTA, "R7", "s2sp-request"),
+    )
+    counter = text(Service.RTA, "R7", "s2sp-counter-offer-cr")
+
+    def two_days_later() -> None:
+        assert sandbox.gateway("sandbox", "run", "--once") == 0  # its 2 business days: not yet
+        steps = [e for e in sandbox.journal() if e.user_id == "comp-a2a" and e.application_id]
+        assert len(steps) == taken[0]  # nothing before its 2 business days
+        assert sandbox.gateway("clock", "advance", "--business-days", "2") == 0
+        sandbox.components.clock.invalidate()  # type: ignore[attr-defined]
+        firm.token = sandbox.token()
+        assert sandbox.gateway("sandbox", "run", "--once") == 0
+        taken[0] += 1
+
+    taken = [3]  # accept, Article 75, admit
+    two_days_later()
+    for _ in range(2):
+        assert firm.refresh() == "Stage2SettlementPackAgreementDecision"  # CO, then NEWCO
+        firm.step(
+            "setStage2SPFAgreementDecision",
+            "Stage2SettlementPackCounterOfferNeeded",
+            isAgreed=False,
+        )
+        firm.step(
+            "setStage2SPFCounterOfferNeeded",
+            "Stage2SettlementPackCounterOfferByCR",
+            isStage2SPFCounterOfferNeeded=True,
+        )
+        firm.step(
+            "addStage2SPFCounterOfferByCR",
+            "Stage2SettlementPackCounterOfferDecision",
+            S2SPFCounterOfferByCRXML=counter,
+        )
+        two_days_later()
+    assert firm.refresh() == "Stage2SettlementPackConfirmation"  # ACO: the second one accepted
