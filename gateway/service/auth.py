@@ -331,6 +331,22 @@ class Authenticator:
         _touch(uow, user, now)
         return self._as_user(uow, user, as_user_id, now)
 
+    def issue_trusted(
+        self, uow: UnitOfWork, user_id: str, as_user_id: str, client_id: str, now: datetime
+    ) -> TokenPair:
+        """A token pair for an A2A user acting as ``as_user_id``, without a password: for actors
+        that run inside the gateway on a deployment's own behalf (the sandbox counterpart). The
+        caller has checked both users; the tokens are journaled and revoked like any other."""
+        family = TokenFamily(
+            family_id=str(uuid.uuid4()),
+            user_id=user_id,
+            as_user_id=as_user_id,
+            client_id=client_id,
+            created_at=now,
+        )
+        uow.tokens.add_family(family)
+        return self._issue(uow, family.family_id, now)
+
     def _issue(self, uow: UnitOfWork, family_id: str, now: datetime) -> TokenPair:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         s = self.settings

@@ -35,7 +35,6 @@ from gateway.service.counterpart import switch
 from gateway.service.counterpart.scenario import Decision, Scenario, Submission, load
 from gateway.service.gateway import Decoded, Done, Outcome, Refused, ServiceRequest
 from gateway.service.unit_of_work import UnitOfWork
-from gateway.store.models import TokenFamily
 
 log = logging.getLogger("gateway.sandbox")
 
@@ -106,16 +105,7 @@ def issue_token(
     handlers.sort(key=lambda u: (u.branch_id or "001") != "001")  # head office first
     if a2a is None or not handlers:
         return None
-    family = TokenFamily(
-        family_id=str(uuid.uuid4()),
-        user_id=a2a.user_id,
-        as_user_id=handlers[0].user_id,
-        client_id=CLIENT_ID,
-        created_at=now,
-    )
-    uow.tokens.add_family(family)
-    # The issuing half of Authenticator.get_token; the password check is what is skipped.
-    pair = components.auth._issue(uow, family.family_id, now)
+    pair = components.auth.issue_trusted(uow, a2a.user_id, handlers[0].user_id, CLIENT_ID, now)
     return Identity(organisation_id, side, service, pair.access_token)
 
 
