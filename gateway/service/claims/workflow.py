@@ -84,6 +84,11 @@ def load(call: Call[Any], application_id: str | None, *, for_update: bool = Fals
     claim = claims.get_for_update(app_id) if for_update else claims.get(app_id)
     if claim is None or claim.service != call.service.value or not can_see(call, claim):
         raise ClaimNotFound(app_id)
+    return record(call, claim)
+
+
+def record(call: Call[Any], claim: Claim) -> Claim:
+    """Names ``claim`` (already found and checked visible) in the request's journal entry."""
     call.facts.application_id = claim.application_id
     call.facts.phase_before = call.facts.phase_after = claim.phase
     call.facts.guid_before = call.facts.guid_after = claim.guid

@@ -137,7 +137,7 @@ def get_attachment(call: Call[m.GetAttachment]) -> m.AttachmentResponse:
         or not can_see(call, claim)
     ):
         raise NotFound(f"attachment {guid[:36]}")
-    wf.load(call, claim.application_id)  # the journal names the claim
+    wf.record(call, claim)  # the journal names the claim
     _readable(call, claim)
     claims, attachment_id = call.uow.claims, row.id
     content = Blob(

@@ -65,7 +65,7 @@ def get_printable_document(call: Call[m.GetPrintableDocument]) -> m.AttachmentRe
     claim = call.uow.claims.get_by_id(row.claim_id) if row else None
     if row is None or claim is None or not _visible(call, claim):
         raise NotFound(f"printable document {guid[:36]}")
-    wf.load(call, claim.application_id)  # the journal names the claim
+    wf.record(call, claim)  # the journal names the claim
     content, digest = printable.pdf(call, _readable(claim), row)
     return m.AttachmentResponse(
         message=f"SHA-256 {digest}", attachment=_listed(row, claim, content)
