@@ -1,13 +1,23 @@
-"""The baseline of the attachment benchmark: a bare WSGI app that answers every POST with the
-same stored 4 MB attachment, read from the gateway's database with the raw driver and
-base64-encoded in a getAttachment response envelope. No token check, no journal, no parsing."""
+"""The baselines of the attachment benchmark, WSGI apps that answer every POST with the same
+stored 4 MB attachment, read from the gateway's database with the raw driver and base64-encoded
+in a getAttachment response envelope.
+
+* ``app`` (the bare app): that alone; no token check, no journal, no parsing.
+* ``floor``: the least a gateway request must also do (bench/floor_app.py): in one transaction,
+  the token check as one SELECT, the attachment's row joined to its claim (the claim's
+  organisations, which visibility needs), the journal and message-store INSERTs, COMMIT; then the
+  same read and encoding as ``app``. Its rate bounds what any implementation of the contract
+  can reach on the machine."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 _STATE = threading.local()  # one connection per gunicorn thread
@@ -46,6 +56,38 @@ def _read() -> bytes:
     else:
         row = _STATE.conn.execute(query, (guid,)).fetchone()
     return bytes(row[0])
+
+
+VISIBLE = (
+    "SELECT a.id, c.application_id, c.cr_org_id, c.comp_org_id "
+    "FROM claim_attachments a JOIN claims c ON c.id = a.claim_id WHERE a.guid = {p}"
+)
+
+
+def floor(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    from floor_app import CHECK, TOKEN, _connect, journal
+
+    state = _connect()
+    conn, p, stamp = state["conn"], state["p"], state["stamp"]
+    raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    found = TOKEN.search(raw)
+    token = hashlib.sha256(found.group(1) if found else b"").hexdigest()
+    correlation_id, now = str(uuid.uuid4()), datetime.now(UTC)
+    conn.execute(state["begin"])
+    ok = conn.execute(CHECK.format(p=p), (token,)).fetchone() is not None
+    guid = os.environ["BENCH_ATTACHMENT_GUID"]
+    ok = ok and conn.execute(VISIBLE.format(p=p), (guid,)).fetchone() is not None
+    size = len(HEAD) + len(TAIL) + (SIZE + 2) // 3 * 4
+    journal(conn, p, stamp, now, correlation_id, "getAttachment", ok, raw, size)
+    conn.execute("COMMIT")
+    body = b"".join((HEAD, base64.b64encode(_read()), TAIL))
+    start_response(
+        "200 OK", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+SIZE = 4 * 1024 * 1024
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

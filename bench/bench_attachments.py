@@ -1,9 +1,10 @@
 """getAttachment of a 4 MB file: 8 concurrent clients through ``gateway serve`` (2 workers)
 against a bare WSGI app returning the same stored blob base64-encoded in a SOAP envelope from the
-same database, under the same gunicorn settings (target: at least 70%). Then the peak resident
-memory a worker grows by per concurrent 4 MB download: ``gateway serve`` with one worker, 8
-downloads at once, VmHWM of the worker against its resident size before (target: under 4 times
-the file size).
+same database, under the same gunicorn settings (target: at least 70%), and against the floor
+app that also checks the token and journals the request (bench/bare_attachment.py). Then the
+peak resident memory a worker grows by per concurrent 4 MB download: ``gateway serve`` with one
+worker, 8 downloads at once, VmHWM of the worker against its resident size before (target: under
+4 times the file size).
 
     python bench/bench_attachments.py [--seconds 6] [--rounds 3] [--clients 8]
                                       [--database-url postgresql+psycopg://...]
@@ -147,9 +148,12 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
     bare = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2",
             "--worker-class", "gthread", "--threads", "8", "--chdir", str(ROOT / "bench"),
             "bare_attachment:app"]  # fmt: skip
+    floor = [*bare[:-1], "bare_attachment:floor"]
+    raw_env = {**env, "FLOOR_DATABASE_URL": url, "BENCH_ATTACHMENT_GUID": guid}
     servers = {
         "gateway": ([*serve, "2"], env),
-        "bare": (bare, {**env, "FLOOR_DATABASE_URL": url, "BENCH_ATTACHMENT_GUID": guid}),
+        "bare": (bare, raw_env),
+        "floor": (floor, raw_env),
     }
     rates: dict[str, list[float]] = {name: [] for name in servers}
     errors = dict.fromkeys(servers, 0)
@@ -175,8 +179,18 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
             "bare WSGI app (SELECT + base64 + envelope):", rates["bare"], errors["bare"], 52
         )
     )
-    ratio = statistics.median(rates["gateway"]) / statistics.median(rates["bare"])
-    print(f"ratio gateway/bare: {ratio:.1%} (target >= 70%)")
+    print(
+        rounds_line(
+            "floor (token check, journal, + the bare app):", rates["floor"], errors["floor"], 52
+        )
+    )
+    gateway = statistics.median(rates["gateway"])
+    print(f"ratio gateway/bare: {gateway / statistics.median(rates['bare']):.1%} (target >= 70%)")
+    print(
+        f"ratio gateway/floor: {gateway / statistics.median(rates['floor']):.1%}; "
+        f"floor/bare: {statistics.median(rates['floor']) / statistics.median(rates['bare']):.1%}"
+        " (what authenticating and journaling every request costs by itself)"
+    )
     print(memory(serve, work, env, body, args.clients))
     return 0
 
