@@ -70,4 +70,6 @@ current = service.getClaimsStatus(
 ).claimInfo
 data = {"activityEngineGuid": current.activityEngineGuid, "applicationId": current.applicationId}
 show("lockClaim", service.lockClaim(claimData=data, accessToken=access_token))
-show("unlockClaim", service.unlockClaim(applicationId=claim.applicationId, accessToken=access_token))
+show(
+    "unlockClaim", service.unlockClaim(applicationId=claim.applicationId, accessToken=access_token)
+)
