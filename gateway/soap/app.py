@@ -193,7 +193,8 @@ class SoapApplication:
             status = "503 Service Unavailable"
             payload = {"status": "down", "database": "down"}
         payload["endpoints"] = sorted(c.endpoint.path for c in self.contracts.values())
-        # How much of the contract is built: the rest answers Failure NOT_IMPLEMENTED.
+        # How much of each endpoint's contract is built (every operation is, since issue 12; an
+        # unbuilt one would answer Failure NOT_IMPLEMENTED).
         ops = self.service.operations
         payload["operations"] = {}
         for c in self.contracts.values():
