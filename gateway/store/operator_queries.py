@@ -265,7 +265,7 @@ def settings_with_prefix(session: Session, prefix: str) -> dict[str, str]:
     query = select(SystemSetting.key, SystemSetting.value).where(
         SystemSetting.key.startswith(prefix, autoescape=True)
     )
-    return {key: value for key, value in session.execute(query)}
+    return {str(row[0]): str(row[1]) for row in session.execute(query)}
 
 
 def put_setting(session: Session, key: str, value: str | None) -> bool:

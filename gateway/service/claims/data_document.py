@@ -218,11 +218,13 @@ def _application_data(src: DataSources, cnf: etree._Element, sent: _Packs) -> et
         )
     if claim.rejection_code:
         _set(etree.SubElement(app, "Rejection"), RejectionReasonCode=claim.rejection_code)
-    transfers = _set(
-        etree.SubElement(app, "TransfersList"), Transferred=_flag(bool(src.transfers))
-    )
+    transfers = _set(etree.SubElement(app, "TransfersList"), Transferred=_flag(bool(src.transfers)))
     for transfer_id, description in src.transfers:
-        _set(etree.SubElement(transfers, "Transfer"), TransferID=transfer_id, TransferDesc=description)
+        _set(
+            etree.SubElement(transfers, "Transfer"),
+            TransferID=transfer_id,
+            TransferDesc=description,
+        )
     return app
 
 

@@ -186,9 +186,7 @@ def _reassignment_target(call: Call[m.ReassignToAnotherCM], claim: Claim) -> Org
     )
 
 
-def _record_transfer(
-    call: Call[m.ReassignToAnotherCM], claim: Claim, target: Organisation
-) -> None:
+def _record_transfer(call: Call[m.ReassignToAnotherCM], claim: Claim, target: Organisation) -> None:
     """The reassignment's row of the Data document's TransfersList (payloads.md 7)."""
     source = call.uow.organisations.get(claim.comp_org_id)
     description = (

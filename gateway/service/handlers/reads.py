@@ -24,8 +24,8 @@ from gateway.service.claims.data_document import (
 from gateway.service.clock import as_utc
 from gateway.service.gateway import Call, OperationSpec, required
 from gateway.store.claim_queries import ListRow
-from gateway.store.operator_queries import transfers_of
 from gateway.store.models import Claim, Notification
+from gateway.store.operator_queries import transfers_of
 from gateway.validation.packs import Pack
 
 log = logging.getLogger("gateway.reads")

@@ -47,9 +47,7 @@ class ReleaseState:
 def state(uow: UnitOfWork, settings: Settings, service: Service) -> ReleaseState:
     stored = q.settings_with_prefix(uow.session, f"{PREFIX}{service.value}.")
     known = tuple(name for (s, name) in RELEASE_VERSIONS if s is service)
-    closed = frozenset(
-        name for name in known if stored.get(_closed_key(service, name)) == "1"
-    )
+    closed = frozenset(name for name in known if stored.get(_closed_key(service, name)) == "1")
     current = stored.get(_current_key(service)) or settings.current_release(service)
     return ReleaseState(service, current, closed, known)
 
@@ -121,7 +119,11 @@ def set_closed(
 
 
 def _journal(
-    uow: UnitOfWork, settings: Settings, operator: Operator, now: datetime, service: Service,
+    uow: UnitOfWork,
+    settings: Settings,
+    operator: Operator,
+    now: datetime,
+    service: Service,
     detail: str,
 ) -> None:
     system_entry(

@@ -39,12 +39,22 @@ _WARNED: Final = "calendar.warned."
 
 
 def _journal(
-    uow: UnitOfWork, settings: Settings, operator: Operator, now: datetime, operation: str,
+    uow: UnitOfWork,
+    settings: Settings,
+    operator: Operator,
+    now: datetime,
+    operation: str,
     detail: str,
 ) -> None:
     system_entry(
-        uow, settings, now, endpoint=ENDPOINT, actor=operator.actor, operation=operation,
-        service=None, detail=detail,
+        uow,
+        settings,
+        now,
+        endpoint=ENDPOINT,
+        actor=operator.actor,
+        operation=operation,
+        service=None,
+        detail=detail,
     )
 
 
@@ -88,7 +98,11 @@ def extend_account(
         return f"user {user_id}: expires {current:%Y-%m-%d}, unchanged"
     user.account_expires_at = new
     _journal(
-        uow, settings, operator, now, "ACCOUNT_EXTEND",
+        uow,
+        settings,
+        operator,
+        now,
+        "ACCOUNT_EXTEND",
         f"account {user_id} extended to {new:%Y-%m-%d}"
         + (f" (was {current:%Y-%m-%d})" if current else ""),
     )
@@ -136,7 +150,11 @@ def delete_stale_accounts(
         organisation_id = user.organisation_id
         q.delete_account(uow.session, user, now)
         _journal(
-            uow, settings, operator, now, "ACCOUNT_DELETE",
+            uow,
+            settings,
+            operator,
+            now,
+            "ACCOUNT_DELETE",
             f"account {user.user_id} of {organisation_id} deleted: disabled for 12 months",
         )
     return report
@@ -169,7 +187,11 @@ def add_index_entry(
         return f"{name!r}: already mapped to {organisation_id}"
     ensure_index_entries(uow, [(name, contact_name, organisation_id)])
     _journal(
-        uow, settings, operator, now, "INSURER_INDEX",
+        uow,
+        settings,
+        operator,
+        now,
+        "INSURER_INDEX",
         f"{name!r} -> {organisation_id}"
         + (f" (was {before.organisation_id})" if before is not None else ""),
     )
@@ -212,7 +234,11 @@ def set_link(
     elif not q.unlink(uow.session, organisation_id, other_id):
         return f"{pair} were not linked"
     _journal(
-        uow, settings, operator, now, "COMPENSATOR_LINK",
+        uow,
+        settings,
+        operator,
+        now,
+        "COMPENSATOR_LINK",
         f"{pair} {'linked' if linked else 'unlinked'} (same group / TPA)",
     )
     return f"{pair} {'linked' if linked else 'unlinked'}"
@@ -237,11 +263,17 @@ def calendar_warnings(
         )
         if record and q.put_setting(uow.session, f"{_WARNED}{year}", now.isoformat()):
             system_entry(
-                uow, settings, now, endpoint=ENDPOINT, actor="SYSTEM",
-                operation="CALENDAR_WARNING", service=None, detail=warnings[-1],
+                uow,
+                settings,
+                now,
+                endpoint=ENDPOINT,
+                actor="SYSTEM",
+                operation="CALENDAR_WARNING",
+                service=None,
+                detail=warnings[-1],
             )
     return warnings
 
 
 def warned_years(uow: UnitOfWork) -> Sequence[int]:
-    return sorted(int(k[len(_WARNED):]) for k in q.settings_with_prefix(uow.session, _WARNED))
+    return sorted(int(k[len(_WARNED) :]) for k in q.settings_with_prefix(uow.session, _WARNED))
