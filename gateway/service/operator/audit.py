@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Final
 
+from gateway.service.clock import as_utc
 from gateway.service.operator import ENDPOINT, Operator, OperatorRefused, system_entry
 from gateway.service.unit_of_work import Database
 from gateway.store import operator_queries as q
@@ -47,7 +48,7 @@ def authorise(operator: Operator, organisation_id: str | None) -> None:
 
 
 def _cell(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    return as_utc(value).isoformat() if isinstance(value, datetime) else value
 
 
 def rows(database: Database, f: AuditFilter) -> Iterator[dict[str, Any]]:
