@@ -256,12 +256,14 @@ def calendar_warnings(
     """The administrator warnings about the calendar (lifecycle.md 5.1); with ``record``, each
     year's first warning is journaled (actor SYSTEM), once."""
     warnings = []
+    warned = q.settings_with_prefix(uow.session, _WARNED)
     for year in calendar_years_to_warn(uow, now):
         warnings.append(
             f"no bank-holiday calendar imported for {year}: deadlines in {year} count the "
             "statutory holidays; import the england-and-wales data (gateway calendar import)"
         )
-        if record and q.put_setting(uow.session, f"{_WARNED}{year}", now.isoformat()):
+        if record and f"{_WARNED}{year}" not in warned:
+            q.put_setting(uow.session, f"{_WARNED}{year}", now.isoformat())
             system_entry(
                 uow,
                 settings,
