@@ -8,7 +8,6 @@ console will do). Exit status: 0 done, 1 a finding (skipped claims, warnings), 2
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -22,10 +21,9 @@ from gateway.service.operator import Operator, OperatorRefused
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.load(os.environ, getattr(args, "config", None))
-    if getattr(args, "database_url", None):
-        settings = settings.with_overrides(database_url=args.database_url)
-    return settings
+    from gateway import cli  # the environment is read by the command's own factory
+
+    return cli._settings(args)
 
 
 def _operator(components: Any, args: argparse.Namespace) -> Operator:
