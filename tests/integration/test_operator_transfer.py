@@ -29,7 +29,7 @@ from gateway.service.admin import (
 )
 from gateway.service.claims.workflow import new_guid
 from gateway.service.operator import Operator, OperatorRefused
-from gateway.service.operator.transfer import TransferOrder, transfer
+from gateway.service.operator.transfer import TransferFailed, TransferOrder, transfer
 from gateway.store.models import Claim, ClaimTransfer, JournalEntry, Notification
 from tests.conftest import MovableClock
 from tests.harness import Harness
@@ -237,3 +237,29 @@ def _notices(components: Components, user_id: str, text: str) -> int:
             )
             or 0
         )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_failed_batch_stops_the_run_and_the_same_order_finishes_it(
+    world: Harness, gateway: Components, clock: MovableClock
+) -> None:
+    seeded = _seed(gateway, 30, clock)
+
+    def receiver_active(active: bool) -> None:
+        with gateway.database.unit_of_work() as uow:
+            org = uow.organisations.get("COMP004")
+            assert org is not None
+            org.active = active
+            uow.commit()
+
+    order = TransferOrder("COMP001", "COMP004", "merger", seeded, batch_size=10)
+    with pytest.raises(TransferFailed) as failed:
+        transfer(gateway, Operator.platform(), order, lambda done, total: receiver_active(False))
+    report = failed.value.report
+    assert report.done == seeded[:10] and report.batches == 1
+    assert "batch 2 rolled back" in (report.failed or "")
+    assert {c.comp_org_id for c in _claims(gateway, seeded[10:])} == {"COMP001"}
+    receiver_active(True)
+    rest = transfer(gateway, Operator.platform(), order)
+    assert rest.done == seeded[10:]
+    assert [why for _, why in rest.skipped] == ["already at COMP004"] * 10
