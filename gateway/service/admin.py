@@ -172,12 +172,15 @@ def enable_user(uow: UnitOfWork, user_id: str, now: datetime) -> None:
         raise AdminError(f"no user {user_id}")
     user.enabled = True
     user.last_auth_at = now
+    user.disabled_at = None
 
 
 def disable_user(uow: UnitOfWork, user_id: str, now: datetime) -> None:
     user = uow.users.get(user_id)
     if user is None:
         raise AdminError(f"no user {user_id}")
+    if user.enabled or user.disabled_at is None:
+        user.disabled_at = now  # security.md 2.1 deletes it 12 months later (operator upkeep)
     user.enabled = False
     uow.tokens.revoke_user(user_id, now)
 

@@ -85,6 +85,20 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     account_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_auth_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When an administrator disabled the account (None while enabled); security.md 2.1 deletes
+    #: an account 12 months after it was disabled if no claim refers to it.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FormerUser(Base):
+    """An account deleted under security.md 2.1: its id keeps its organisation, so that the
+    journal's entries (kept 7 years) still count in that organisation's audit reports."""
+
+    __tablename__ = "former_users"
+
+    user_id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(String(20), index=True)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class PasswordHistory(Base):

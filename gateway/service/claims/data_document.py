@@ -98,6 +98,8 @@ class DataSources:
     allocated: Mapping[Side, Person] | None = None
     packs: Sequence[StoredPack] = ()
     calendar: BusinessCalendar | None = None
+    #: (TransferID, TransferDesc) of each bulk transfer or reassignment, oldest first.
+    transfers: Sequence[tuple[str, str]] = ()
 
 
 def _flag(value: bool | None) -> str:
@@ -216,7 +218,13 @@ def _application_data(src: DataSources, cnf: etree._Element, sent: _Packs) -> et
         )
     if claim.rejection_code:
         _set(etree.SubElement(app, "Rejection"), RejectionReasonCode=claim.rejection_code)
-    _set(etree.SubElement(app, "TransfersList"), Transferred="0")
+    transfers = _set(etree.SubElement(app, "TransfersList"), Transferred=_flag(bool(src.transfers)))
+    for transfer_id, description in src.transfers:
+        _set(
+            etree.SubElement(transfers, "Transfer"),
+            TransferID=transfer_id,
+            TransferDesc=description,
+        )
     return app
 
 

@@ -17,7 +17,7 @@ from typing import Any, Final
 from gateway.domain import notifications as notices
 from gateway.domain.calendar import BusinessCalendar
 from gateway.domain.deadlines import DEADLINES, Deadline, london_date, warning_dates
-from gateway.domain.lifecycle import LIFECYCLES, Lifecycle, Transition
+from gateway.domain.lifecycle import GDPR_DELETE, LIFECYCLES, Lifecycle, Transition
 from gateway.domain.phase_deadlines import (
     Action,
     EntryDecision,
@@ -194,8 +194,13 @@ def enter(
     if notice is not None:
         notify(call, claim, notice[0], notice[1])
     if target.end:
+        ended = (
+            notices.claim_deleted(claim.application_id)  # GDPR_DELETE: the deletion message only
+            if transition.trigger == GDPR_DELETE
+            else notices.claim_ended(claim.application_id, target)
+        )
         for receiver in (Side.CR, Side.COMP):
-            notify(call, claim, receiver, notices.claim_ended(claim.application_id, target).text)
+            notify(call, claim, receiver, ended.text)
     elif (
         target.worklist is not None
         and (target.worklist != side or side is Side.SYSTEM)

@@ -27,6 +27,7 @@ from gateway.service.claims import workflow as wf
 from gateway.service.claims.visibility import CENTRAL_POINT, compensator_scope
 from gateway.service.gateway import Call, OperationSpec, required
 from gateway.store.models import Claim, Organisation, User
+from gateway.store.operator_queries import add_transfer
 
 #: Roles that may move a claim between the branches of their organisation (operations.md 4.5).
 BRANCH_ALLOCATORS = ("TL", "CH", "DISP")
@@ -185,10 +186,31 @@ def _reassignment_target(call: Call[m.ReassignToAnotherCM], claim: Claim) -> Org
     )
 
 
+def _record_transfer(call: Call[m.ReassignToAnotherCM], claim: Claim, target: Organisation) -> None:
+    """The reassignment's row of the Data document's TransfersList (payloads.md 7)."""
+    source = call.uow.organisations.get(claim.comp_org_id)
+    description = (
+        f"Reassigned from {claim.comp_org_id} ({source.name if source else ''}) "
+        f"to {target.organisation_id} ({target.name})"
+    )
+    add_transfer(
+        call.uow.session,
+        claim_id=claim.id,
+        transfer_id=wf.new_guid(),
+        side=Side.COMP.value,
+        from_organisation_id=claim.comp_org_id,
+        to_organisation_id=target.organisation_id,
+        description=description[:200],
+        at=call.now,
+        actor=call.who.as_user_id,
+    )
+
+
 def reassign_to_another_cm(call: Call[m.ReassignToAnotherCM]) -> m.ClaimInfoResponse:
     claim = wf.begin(call, call.request.claim_data)
     transition = wf.resolve(call, claim)
     target = _reassignment_target(call, claim)
+    _record_transfer(call, claim, target)
     claim.comp_org_id, claim.comp_branch_id = target.organisation_id, CENTRAL_POINT
     claim.insurer_type = target.compensator_type or claim.insurer_type
     claim.dispatched_at = call.now

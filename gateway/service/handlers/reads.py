@@ -25,6 +25,7 @@ from gateway.service.clock import as_utc
 from gateway.service.gateway import Call, OperationSpec, required
 from gateway.store.claim_queries import ListRow
 from gateway.store.models import Claim, Notification
+from gateway.store.operator_queries import transfers_of
 from gateway.validation.packs import Pack
 
 log = logging.getLogger("gateway.reads")
@@ -84,6 +85,7 @@ def _sources(call: Call[Any], claim: Claim) -> DataSources:
         allocated=allocated,
         packs=stored,
         calendar=call.env.calendar(call.uow),
+        transfers=transfers_of(call.uow.session, claim.id),
     )
 
 

@@ -8,6 +8,7 @@ from gateway.domain.services import Side
 from gateway.errors import InputInvalid, InputMissing, NotFound
 from gateway.service import messages as m
 from gateway.service.gateway import Call, OperationSpec, given, required
+from gateway.service.operator import releases
 from gateway.store.models import Organisation, User
 
 HOSPITALS_MAX = 100
@@ -17,7 +18,7 @@ COMPENSATOR_TYPES = {"I", "M", "S"}
 def get_system_process_version(
     call: Call[m.GetSystemProcessVersion],
 ) -> m.SystemProcessVersionResponse:
-    release = call.settings.current_release(call.service)
+    release = releases.current_release(call.uow, call.settings, call.service)
     major, minor = RELEASE_VERSIONS[(call.service, release)]
     return m.SystemProcessVersionResponse(
         message="Current process version",

@@ -18,6 +18,7 @@ from gateway.service import messages as m
 from gateway.service.claims import packs
 from gateway.service.claims import workflow as wf
 from gateway.service.gateway import Call, OperationSpec, required, required_flag
+from gateway.service.operator import releases
 from gateway.store.models import Claim
 from gateway.validation.engine import ValidatedPack
 from gateway.validation.packs import Pack
@@ -72,7 +73,9 @@ def _apply_cnf(call: Call[Any], claim: Claim, validated: ValidatedPack, sent: da
 
 def _judge_cnf(call: Call[m.AddClaim]) -> tuple[str, ValidatedPack]:
     """addClaim's pack, judged against the current release before the request starts writing."""
-    release = call.env.registry.current(call.service, call.settings.current_release(call.service))
+    name = releases.current_release(call.uow, call.settings, call.service)
+    releases.require_open(call.uow, call.settings, call.service, name)
+    release = call.env.registry.release(call.service, name)
     return _validate(call, release.name, Pack.CNF, required(call.request.claim_xml, "claim_xml"))
 
 
@@ -80,6 +83,7 @@ def add_claim(call: Call[m.AddClaim]) -> m.ClaimInfoResponse:
     text, validated = call.prepared
     _hold_reference(call, validated, lambda: _judge_cnf(call))
     release = validated.release
+    releases.require_open(call.uow, call.settings, call.service, release.name)  # closed since?
     transition = wf.lifecycle(call.service).resolve(NEW, call.operation, Side.CR, {})
     sent = wf.today(call)
     claim = Claim(
