@@ -159,9 +159,6 @@ def cmd_admin(args: argparse.Namespace) -> int:
             print(f"user {args.id}: disabled, tokens revoked")
         elif action == "import-hospitals":
             print(f"{admin.import_hospitals(uow, Path(args.file))} hospitals imported")
-        elif action == "link-compensators":
-            uow.organisations.link(args.org, args.other)
-            print(f"{args.org} and {args.other} linked")
         uow.commit()
     return 0
 
