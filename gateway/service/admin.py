@@ -14,6 +14,7 @@ from gateway.errors import GatewayError
 from gateway.service.auth import Authenticator
 from gateway.service.unit_of_work import UnitOfWork
 from gateway.store.models import Branch, Hospital, InsurerIndexEntry, Organisation, User
+from gateway.store.operator_queries import is_former_user
 
 ACCOUNT_LIFETIME = timedelta(days=730)
 
@@ -132,6 +133,10 @@ def ensure_user(
         raise AdminError(f"no branch {branch} in {org.organisation_id}")
     user = uow.users.get(spec.user_id)
     outcome = "unchanged"
+    if user is None and is_former_user(uow.session, spec.user_id):
+        # The journal names users by id: a deleted account's id given to someone else would
+        # attribute its past requests to the new holder in audit reports (security.md 6.1).
+        raise AdminError(f"user id {spec.user_id} belonged to a deleted account; choose another")
     if user is None:
         user = User(
             user_id=spec.user_id,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from gateway.domain.services import Service
 from gateway.service import messages as m
-from gateway.service.admin import UserSpec, disable_user, ensure_user
+from gateway.service.admin import AdminError, UserSpec, disable_user, ensure_user
 from gateway.service.operator import Operator, OperatorRefused, releases, upkeep
 from gateway.store.models import FormerUser, JournalEntry, User
 from tests.harness import Harness
@@ -142,6 +142,9 @@ def test_accounts_disabled_for_a_year_go_unless_a_claim_refers_to_them(harness: 
     assert again.done == [] and _journaled(harness, "ACCOUNT_DELETE") == 2
     with pytest.raises(OperatorRefused):
         _do(harness, upkeep.delete_stale_accounts, _as(harness, "cr-admin"), now)
+    # A deleted account's id is never given to a new account: the journal names users by id.
+    with c.database.unit_of_work() as uow, pytest.raises(AdminError, match="deleted account"):
+        ensure_user(uow, c.auth, UserSpec("cr-old", "CR00001", "New", "Holder", "CR_RTA_CH"), now)
 
 
 # ------------------------------------------------------------------ Insurer Index and links
