@@ -62,6 +62,12 @@ SYSTEM: Final = "SYSTEM"
 Basis = Literal["ended", "activity", "archived"]
 
 
+def notifications_kept_since(now: datetime) -> datetime:
+    """Notifications created before this instant are gone (security.md 6.4): those of the
+    London day 15 calendar days ago and earlier. Reads hide them until a run deletes them."""
+    return london_midnight(london_date(now) - timedelta(days=NOTIFICATION_DAYS - 1)).astimezone(UTC)
+
+
 def end_phases() -> frozenset[str]:
     return frozenset(p.id for lc in LIFECYCLES.values() for p in lc.phases if p.end)
 
@@ -272,7 +278,7 @@ class Retention:
         )
 
     def _notifications(self, now: datetime, report: RetentionReport) -> None:
-        before = now - timedelta(days=NOTIFICATION_DAYS)
+        before = notifications_kept_since(now)
         if report.dry_run:
             with self.components.database.unit_of_work(reads_first=True) as uow:
                 report.notifications = RetentionStore(uow.session).count_notifications(before)
@@ -309,7 +315,9 @@ class Retention:
     def inactive(self, limit: int = 10_000) -> Iterator[tuple[str, str, str, str, str, datetime]]:
         """Claims in an active phase without activity for 12 months, oldest first."""
         now = self.components.clock.now()
-        before = london_midnight(add_months(london_date(now), -INACTIVE_MONTHS)).astimezone(UTC)
+        # Last activity on or before the day 12 months ago (Europe/London days).
+        since = add_months(london_date(now), -INACTIVE_MONTHS) + timedelta(days=1)
+        before = london_midnight(since).astimezone(UTC)
         with self.components.database.unit_of_work(reads_first=True) as uow:
             for row in RetentionStore(uow.session).inactive(before, limit):
                 yield (
