@@ -32,7 +32,7 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_claims import (  # noqa: E402
+from bench_claims import (
     cnf_template,
     databases,
     envelope,
@@ -48,12 +48,32 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DUE_EVERY = 10  # one claim in ten is due for the purge
 PACK = "<ClaimData>" + "x" * 2000 + "</ClaimData>"
 PACK_SHA = hashlib.sha256(PACK.encode()).hexdigest()
-CLAIM_COLUMNS = (
-    "id application_id service release version_major version_minor phase guid ended cr_org_id "
-    "comp_org_id comp_branch_id insurer_type cr_reference cr_reference_key child_claim "
-    "created_at updated_at sent_date dispatched_at end_date deadline_rule deadline_date "
-    "gdpr_deleted"
-).split()
+CLAIM_COLUMNS = [
+    "id",
+    "application_id",
+    "service",
+    "release",
+    "version_major",
+    "version_minor",
+    "phase",
+    "guid",
+    "ended",
+    "cr_org_id",
+    "comp_org_id",
+    "comp_branch_id",
+    "insurer_type",
+    "cr_reference",
+    "cr_reference_key",
+    "child_claim",
+    "created_at",
+    "updated_at",
+    "sent_date",
+    "dispatched_at",
+    "end_date",
+    "deadline_rule",
+    "deadline_date",
+    "gdpr_deleted",
+]
 
 
 def _claims(count: int, now: datetime) -> Iterator[tuple[Any, ...]]:
@@ -109,23 +129,19 @@ def bulk(url: str, count: int) -> float:
             _copy(
                 cur,
                 "claim_packs",
-                "claim_id kind number xml sha256 created_at organisation_id".split(),
+                ["claim_id", "kind", "number", "xml", "sha256", "created_at", "organisation_id"],
                 ((n, "CNF", 1, PACK, PACK_SHA, now, "CR00001") for n in due),
             )
             _copy(
                 cur,
                 "claim_timers",
-                "claim_id kind rule days_left fire_at fired_at guid".split(),
-                (
-                    (n, kind, "D2", None, now, now, "G")
-                    for n in due
-                    for kind in ("WARN", "TIMEOUT")
-                ),
+                ["claim_id", "kind", "rule", "days_left", "fire_at", "fired_at", "guid"],
+                ((n, kind, "D2", None, now, now, "G") for n in due for kind in ("WARN", "TIMEOUT")),
             )
             _copy(
                 cur,
                 "notifications",
-                "guid user_id application_id created_at message machine".split(),
+                ["guid", "user_id", "application_id", "created_at", "message", "machine"],
                 (
                     (str(uuid.uuid4()), user, f"{n:016d}", now, "Claim ended", True)
                     for n in due
@@ -135,7 +151,16 @@ def bulk(url: str, count: int) -> float:
             _copy(
                 cur,
                 "printable_documents",
-                "guid claim_id kind number title source_sha256 created_at updated_at".split(),
+                [
+                    "guid",
+                    "claim_id",
+                    "kind",
+                    "number",
+                    "title",
+                    "source_sha256",
+                    "created_at",
+                    "updated_at",
+                ],
                 ((str(uuid.uuid4()), n, "CNF", 1, "CNF", PACK_SHA, now, now) for n in due),
             )
         conn.execute(
@@ -202,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         f"== retention purge, PostgreSQL: {total:,} claims ({due:,} ended 60 days ago, each with "
         f"a pack, 2 timers, 2 notifications, a document), seeded by COPY in {took:.1f} s"
     )
-    print(f"purged {due - left:,} claims in {elapsed:.1f} s: {(due - left) / elapsed:,.0f} claims/s")
+    print(
+        f"purged {due - left:,} claims in {elapsed:.1f} s: {(due - left) / elapsed:,.0f} claims/s"
+    )
     print(f"  (batches of {args.batch}, each one transaction; {remaining:,} claims remain)")
     print(
         f"addClaim without purge: {before:.1f} req/s before, {after:.1f} after "

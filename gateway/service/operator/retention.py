@@ -36,17 +36,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal, Protocol
 
+from gateway.config import Settings
 from gateway.domain.deadlines import london_date, london_midnight
 from gateway.domain.lifecycle import DELETED_PHASE, LIFECYCLES
-from gateway.service.clock import as_utc
+from gateway.service.clock import Clock, as_utc
 from gateway.service.operator import ENDPOINT, Operator, OperatorRefused, system_entry
-from gateway.service.unit_of_work import UnitOfWork
+from gateway.service.unit_of_work import Database, UnitOfWork
 from gateway.store.retention import Candidate, RetentionStore, Selection
-
-if TYPE_CHECKING:
-    from gateway.app import Components
 
 CPP_END: Final = frozenset({"CourtProceedingsPackEnd", "CourtProceedingsPackDecisionTimeoutEnd"})
 REJECTED: Final = frozenset({"AcknowledgeRejectedClaim", "ClaimRejectedToCR"})
@@ -57,9 +55,26 @@ ARCHIVE_MONTHS: Final = 12
 INACTIVE_MONTHS: Final = 12
 NOTIFICATION_DAYS: Final = 15
 DEFAULT_BATCH: Final = 500
+#: After each batch a run waits this many times as long as the batch took, so that live
+#: requests keep most of the database (bench/bench_purge.py measures the trade).
+DEFAULT_YIELD: Final = 1.0
 SYSTEM: Final = "SYSTEM"
 
 Basis = Literal["ended", "activity", "archived"]
+
+
+class Components(Protocol):
+    """What a run needs of the process's components (``gateway.app.Components`` has it; the
+    CLI builds only these, without compiling the release schemas)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def database(self) -> Database: ...
+
+    @property
+    def clock(self) -> Clock: ...
 
 
 def notifications_kept_since(now: datetime) -> datetime:
@@ -189,6 +204,7 @@ class Retention:
         operator: Operator | None = None,
         *,
         batch: int = DEFAULT_BATCH,
+        yield_ratio: float = DEFAULT_YIELD,
         in_batch: Callable[[], None] | None = None,
     ) -> None:
         self.components = components
@@ -198,6 +214,7 @@ class Retention:
         if batch < 1:
             raise OperatorRefused("the batch size must be at least 1")
         self.batch = batch
+        self.yield_ratio = max(0.0, yield_ratio)
         self.in_batch = in_batch  # a test hook: runs inside each batch, before it commits
 
     def run(self, dry_run: bool = False) -> RetentionReport:
@@ -241,6 +258,7 @@ class Retention:
         selection = rule.selection(report.today)
         after = 0
         while True:
+            started = time.monotonic()
             with self.components.database.unit_of_work() as uow:
                 store = RetentionStore(uow.session)
                 lock = uow.session.get_bind().dialect.name == "postgresql"
@@ -256,6 +274,7 @@ class Retention:
             if len(claims) < self.batch:
                 return
             after = claims[-1].id
+            self._yield(started)
 
     def _act(
         self,
@@ -284,6 +303,7 @@ class Retention:
                 report.notifications = RetentionStore(uow.session).count_notifications(before)
             return
         while True:
+            started = time.monotonic()
             with self.components.database.unit_of_work() as uow:
                 deleted = RetentionStore(uow.session).purge_notifications(before, self.batch)
                 if deleted:
@@ -298,6 +318,12 @@ class Retention:
                     report.batches += 1
             if deleted < self.batch:
                 return
+            self._yield(started)
+
+    def _yield(self, started: float) -> None:
+        """Leave the database to live requests for a while before the next batch."""
+        if self.yield_ratio:
+            time.sleep((time.monotonic() - started) * self.yield_ratio)
 
     def _journal(self, uow: UnitOfWork, now: datetime, operation: str, detail: str) -> None:
         system_entry(

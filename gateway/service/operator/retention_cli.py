@@ -15,23 +15,50 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from gateway.config import Settings
+from gateway.service.clock import Clock, SystemClock
 from gateway.service.operator import Operator, OperatorRefused
-from gateway.service.operator.retention import DEFAULT_BATCH, Retention, RetentionReport
+from gateway.service.operator.retention import (
+    DEFAULT_BATCH,
+    DEFAULT_YIELD,
+    Retention,
+    RetentionReport,
+)
 from gateway.service.timeouts_cli import _settings
+from gateway.service.unit_of_work import Database
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The database and clock of a run, without the rest of the gateway (no schemas compiled)."""
+
+    settings: Settings
+    database: Database
+    clock: Clock
+
+
+def _parts(args: argparse.Namespace) -> _Parts:
+    from gateway.service.sandbox import SandboxClock
+    from gateway.store.db import make_engine
+
+    settings = _settings(args)
+    database = Database(make_engine(settings.database_url))
+    clock: Clock = SandboxClock(database) if settings.sandbox else SystemClock()
+    return _Parts(settings, database, clock)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from gateway.app import build
-
-    components = build(_settings(args))
+    components = _parts(args)
     pause = args.pause_in_batch
     try:
         retention = Retention(
             components,
             Operator.platform(),
             batch=args.batch,
+            yield_ratio=args.yield_ratio,
             in_batch=(lambda: time.sleep(pause)) if pause else None,
         )
         report = retention.run(dry_run=args.dry_run)
@@ -55,9 +82,7 @@ def _print_claims(report: RetentionReport) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from gateway.app import build
-
-    components = build(_settings(args))
+    components = _parts(args)
     found = 0
     try:
         for app_id, service, phase, cr, comp, at in Retention(components).inactive(args.limit):
@@ -78,6 +103,14 @@ def register(sub: Any) -> None:
     run.add_argument("--list", action="store_true", help="print each claim purged or archived")
     run.add_argument(
         "--batch", type=int, default=DEFAULT_BATCH, help="claims per transaction (default 500)"
+    )
+    run.add_argument(
+        "--yield",
+        dest="yield_ratio",
+        type=float,
+        default=DEFAULT_YIELD,
+        help="after each batch, wait this many times as long as it took, leaving the database "
+        "to live requests (default 1; 0: full speed)",
     )
     # Tests kill a run in the middle of a batch: each batch waits this long before it commits.
     run.add_argument("--pause-in-batch", type=float, default=0.0, help=argparse.SUPPRESS)
