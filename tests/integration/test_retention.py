@@ -93,7 +93,8 @@ def test_each_rule_on_its_day_and_not_the_day_before(components: Components) -> 
 def test_purge_keeps_the_journal_and_journals_each_batch(components: Components) -> None:
     day0 = london_date(components.clock.now()) + days(1)
     w = build_world(components, day0)
-    _run(w, day0 + days(30))
+    dry, _done = _run(w, day0 + days(30))
+    assert dry.held_back == 1  # the child claim, ended that day too
     with components.database.unit_of_work() as uow:
         kept = uow.session.scalars(
             select(JournalEntry.operation).where(JournalEntry.application_id == w.app_id("ended"))

@@ -127,10 +127,12 @@ class Rule:
             day = max(day, add_months(claim.claimant_birth_date, CHILD_MONTHS))
         return day
 
-    def selection(self, today: date) -> Selection:
-        """A superset of the claims due ``today`` that SQL can find by index; ``due`` decides."""
+    def selection(self, today: date, *, every_child: bool = False) -> Selection:
+        """A superset of the claims due ``today`` that SQL can find by index; ``due`` decides.
+        ``every_child``: also child claims far from 21 (a dry run counts those held back)."""
         # No child claim is due before it is 253 months old, which is more than 7,690 days.
-        child = today - timedelta(days=7690) if self.action == "purge" else None
+        held = self.action == "purge" and not every_child
+        child = today - timedelta(days=7690) if held else None
         if self.basis == "ended":
             return Selection(
                 self.phases,
@@ -169,7 +171,7 @@ class RetentionReport:
     today: date
     purged: dict[str, list[str]] = field(default_factory=dict)  # rule -> applicationIds
     archived: list[str] = field(default_factory=list)
-    held_back: int = 0  # selected by a rule, not yet due (child claims)
+    held_back: int = 0  # dry run: child claims a rule would take, kept until 21 years 1 month
     notifications: int = 0
     batches: int = 0
     rows: dict[str, int] = field(default_factory=dict)  # rows deleted per table
@@ -181,10 +183,10 @@ class RetentionReport:
     def summary(self) -> str:
         verb = "would purge" if self.dry_run else "purged"
         rules_text = ", ".join(f"{rule} {len(ids)}" for rule, ids in self.purged.items() if ids)
+        held = f"{self.held_back} child claims held back, " if self.dry_run else ""
         return (
             f"{verb} {self.purged_count} claims ({rules_text or 'none'}), "
-            f"{'would archive' if self.dry_run else 'archived'} {len(self.archived)}, "
-            f"{self.held_back} child claims held back, "
+            f"{'would archive' if self.dry_run else 'archived'} {len(self.archived)}, {held}"
             f"{verb} {self.notifications} notifications, {self.batches} batches"
         )
 
@@ -230,7 +232,8 @@ class Retention:
 
     def _dry(self, rule: Rule, report: RetentionReport) -> None:
         with self.components.database.unit_of_work(reads_first=True) as uow:
-            for claim in RetentionStore(uow.session).all_candidates(rule.selection(report.today)):
+            selection = rule.selection(report.today, every_child=True)
+            for claim in RetentionStore(uow.session).all_candidates(selection):
                 self._sort(rule, [claim], report, dry=True)
 
     def _sort(
