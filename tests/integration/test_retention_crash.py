@@ -173,3 +173,37 @@ def test_a_purge_killed_mid_batch_leaves_claims_whole_and_the_next_run_finishes(
     assert set(_rows_per_claim(components)) == set(before) - set(due)
     assert_no_orphans(components)
     assert f"purged {CLAIMS - len(gone)} claims" in (tmp_path / "finish.log").read_text()
+
+
+def test_the_timeout_worker_loop_runs_retention(
+    world: tuple[str, Components], tmp_path: Path
+) -> None:
+    url, components = world
+    set_today(components, london_date(datetime.now(UTC)) + days(3))
+    due = set(_due_claims(components))
+    env = {**os.environ, "GATEWAY_SANDBOX": "1", "GATEWAY_DATABASE_URL": url}
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "timeouts", "--interval", "0.2"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while due & set(_rows_per_claim(components)):
+            assert worker.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    assert len(_rows_per_claim(components)) == 1  # the active claim
+    assert f"retention purged {CLAIMS} claims" in log.read_text()
+    with components.database.unit_of_work() as uow:
+        actors = set(
+            uow.session.scalars(select(JournalEntry.actor).where(JournalEntry.operation == "PURGE"))
+        )
+    assert actors == {"SYSTEM"}
