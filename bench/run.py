@@ -2,7 +2,7 @@
 
 The SOAP and claims benchmarks run on SQLite and, when it answers, on the PostgreSQL server of
 ``GATEWAY_BENCH_POSTGRES_URL`` (default 127.0.0.1:5432, database test; a scratch database is
-created and dropped there).
+created and dropped there). The retention purge benchmark runs on PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -39,5 +39,7 @@ if postgres_answers():
 run("bench_attachments.py")
 if postgres_answers():
     run("bench_attachments.py", "--database-url", PG)
+    # 1,000,000 claims by default; GATEWAY_BENCH_PURGE_CLAIMS=100000 for a quick run
+    run("bench_purge.py", "--database-url", PG)
 else:
     print("== PostgreSQL benchmarks skipped: no server at " + PG, flush=True)

@@ -2,7 +2,8 @@
 
 * ``gateway timeouts [--once] [--interval S] [--batch N] [--metrics-bind HOST:PORT]`` runs the
   timeout worker (``gateway.service.timeouts``): one sweep with ``--once``, else a sweep every
-  ``S`` seconds until SIGTERM or SIGINT, serving its metrics at ``/metrics`` if asked.
+  ``S`` seconds until SIGTERM or SIGINT, serving its metrics at ``/metrics`` if asked; the loop
+  also runs the retention rules (``gateway.service.operator.retention``) once an hour.
 * ``gateway clock show|advance|set|reset`` moves the sandbox clock (``gateway.service.sandbox``);
   refused with exit status 2 unless the deployment is a sandbox (``GATEWAY_SANDBOX=1``).
 * ``gateway calendar import|list|add|remove`` maintains the bank-holiday table (lifecycle.md 5.1).
@@ -77,11 +78,22 @@ def cmd_timeouts(args: argparse.Namespace) -> int:
         if args.metrics_bind:
             _serve_metrics(args.metrics_bind)
 
+        from gateway.service.operator.retention import RetentionSchedule
+
+        retention = RetentionSchedule(components, args.retention_every)
+
         def said(report: SweepReport) -> None:
             if report.fired or report.skipped:
                 print(
                     f"{components.clock.now():%Y-%m-%d %H:%M:%S%z}: {report.summary()}", flush=True
                 )
+            try:  # security.md 6.2 and 6.4: purges, archive, notifications
+                kept = retention.maybe_run()
+            except Exception:  # the next period retries; timeouts keep firing meanwhile
+                logging.getLogger("gateway.retention").exception("retention run failed")
+            else:
+                if kept is not None and (kept.purged_count or kept.archived or kept.notifications):
+                    print(f"{kept.today}: retention {kept.summary()}", flush=True)
 
         print(
             f"timeout worker: sweeping every {args.interval:g} s (batches of {args.batch})",
@@ -274,6 +286,13 @@ def register(sub: Any) -> None:
     )
     timeouts.add_argument(
         "--metrics-bind", help="HOST:PORT to serve the worker's Prometheus metrics on (loop only)"
+    )
+    timeouts.add_argument(
+        "--retention-every",
+        type=float,
+        default=3600.0,
+        help="run the retention rules (gateway retention run) every S seconds, loop only; "
+        "0: never (default 3600)",
     )
     timeouts.set_defaults(func=cmd_timeouts)
 

@@ -61,6 +61,7 @@ class Scope:
     branch: str | None = None
     branch_or_phases: frozenset[str] = frozenset()
     nothing: bool = False  # a compensator without a claims role of the service
+    archive: bool = False  # also archived claims (security.md 6.2: ARCHIVE_SEARCH users)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class SearchCriteria:
 
 def _scoped(scope: Scope) -> ClaimQuery:
     query = select(*LIST_COLUMNS).where(Claim.service == scope.service)
+    if not scope.archive:
+        query = query.where(Claim.archived_at.is_(None))
     if scope.side == "CR":
         return query.where(Claim.cr_org_id == scope.organisation_id)
     query = query.where(Claim.comp_org_id == scope.organisation_id)

@@ -243,6 +243,9 @@ class Claim(Base):
         Index("ix_claims_comp", "service", "comp_org_id", "phase"),
         Index("ix_claims_cr_reference", "service", "cr_org_id", "cr_reference_key"),
         Index("ix_claims_updated", "updated_at"),
+        # The retention run (security.md 6.2) finds ended and archived claims by these.
+        Index("ix_claims_end_date", "end_date"),
+        Index("ix_claims_archived", "archived_at"),
         # Worklists read open claims of one organisation in deadline order and stop at the limit.
         Index(
             "ix_claims_worklist_cr",
@@ -432,7 +435,12 @@ class ClaimTransfer(Base):
 
 class Notification(Base):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user", "user_id", "created_at"),
+        # A purged claim's notifications, and those past their 15 days (security.md 6.4).
+        Index("ix_notifications_application", "application_id"),
+        Index("ix_notifications_created", "created_at"),
+    )
 
     guid: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(50))
@@ -467,6 +475,17 @@ class SystemSetting(Base):
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class IdCounter(Base):
+    """The last identifier given out of a kind (``claims``): SQLite takes the next claim id from
+    here, so that a purge of the newest claim never lets its applicationId be given out again.
+    PostgreSQL takes it from the ``claims.id`` sequence, which never goes back either."""
+
+    __tablename__ = "id_counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
 
 
 class RateCounter(Base):

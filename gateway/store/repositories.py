@@ -141,7 +141,12 @@ _ORGANISATION_SUMMARY = select(
     _orgs.c.elpl_enabled,
     _orgs.c.compensator_type,
 ).where(_orgs.c.organisation_id == bindparam("organisation"))
-_NEXT_CLAIM_ID = select(func.coalesce(func.max(_claims.c.id), 0) + 1)
+# SQLite: the counter row, never below the highest id (a claim written by another path, a bulk
+# load or a restore, is not given out twice either); it never goes back when claims are purged.
+_NEXT_CLAIM_ID = text(
+    "UPDATE id_counters SET value = MAX(value, (SELECT COALESCE(MAX(id), 0) FROM claims)) + 1 "
+    "WHERE name = 'claims' RETURNING value"
+)
 _NEXT_CLAIM_ID_PG = text("SELECT nextval(pg_get_serial_sequence('claims', 'id'))")
 _HOLD_REFERENCE_PG = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 _TOUCH = (
@@ -534,9 +539,10 @@ class ClaimRepository:
 
     def add(self, claim: Claim) -> None:
         """Add ``claim`` with the next id and its applicationId (the id, 16 digits), known at
-        once. The row is written, as the claim then stands, by the write-behind (at commit, or
-        before a statement that reads claims), ahead of its packs, timers and notifications;
-        the claim then belongs to the session, and later changes to it are UPDATEs.
+        once; an id is never given out twice, even after the claim holding it was purged. The
+        row is written, as the claim then stands, by the write-behind (at commit, or before a
+        statement that reads claims), ahead of its packs, timers and notifications; the claim
+        then belongs to the session, and later changes to it are UPDATEs.
         """
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":  # a sequence: no lock held until commit

@@ -14,7 +14,7 @@ from gateway.domain.services import Side
 from gateway.errors import InputInvalid
 from gateway.service import messages
 from gateway.service.claims import workflow as wf
-from gateway.service.claims.visibility import CENTRAL_POINT, PRE_ACCEPTANCE
+from gateway.service.claims.visibility import ARCHIVE_SEARCH, CENTRAL_POINT, PRE_ACCEPTANCE
 from gateway.service.clock import as_utc
 from gateway.service.gateway import Call
 from gateway.store import claim_queries as q
@@ -31,17 +31,20 @@ NO_BRANCH = "-"  # branch ids are three digits: matches no claim
 def scope(call: Call[Any]) -> q.Scope:
     """The caller's visibility (security.md 3.3; the SQL twin of ``visibility.can_see``)."""
     who = call.who
+    archive = ARCHIVE_SEARCH in who.profiles
     if who.side is Side.CR:
-        return q.Scope(call.service.value, "CR", who.organisation_id)
+        return q.Scope(call.service.value, "CR", who.organisation_id, archive=archive)
     role = role_in(who.profiles, call.service)
-    base = q.Scope(call.service.value, "COMP", who.organisation_id)
+    org = who.organisation_id
     if role in ("TL", "CH"):
-        return base
+        return q.Scope(call.service.value, "COMP", org, archive=archive)
     if role == "DISP":
-        return q.Scope(base.service, "COMP", base.organisation_id, CENTRAL_POINT, PRE_ACCEPTANCE)
+        return q.Scope(
+            call.service.value, "COMP", org, CENTRAL_POINT, PRE_ACCEPTANCE, archive=archive
+        )
     if role == "BCH":
-        return q.Scope(base.service, "COMP", base.organisation_id, who.branch_id or "")
-    return q.Scope(base.service, "COMP", base.organisation_id, nothing=True)
+        return q.Scope(call.service.value, "COMP", org, who.branch_id or "", archive=archive)
+    return q.Scope(call.service.value, "COMP", org, nothing=True)
 
 
 # -------------------------------------------------------------------------------- worklist

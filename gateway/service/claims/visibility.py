@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 PRE_ACCEPTANCE = frozenset({"ClaimSubmitted", "ClaimAcknowledged"})
 CENTRAL_POINT = "001"
+#: Archived claims (security.md 6.2) are seen only by users who also hold this profile.
+ARCHIVE_SEARCH = "ARCHIVE_SEARCH"
 
 
 def compensator_scope(role: str | None, branch_id: str | None, claim: Claim) -> bool:
@@ -31,6 +33,8 @@ def compensator_scope(role: str | None, branch_id: str | None, claim: Claim) -> 
 def can_see(call: Call[Any], claim: Claim) -> bool:
     who = call.who
     if claim.service != call.service.value:
+        return False
+    if claim.archived_at is not None and ARCHIVE_SEARCH not in who.profiles:
         return False
     if who.side is Side.CR:
         return claim.cr_org_id == who.organisation_id

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from gateway.domain.deadlines import london, london_date
@@ -23,6 +22,7 @@ from gateway.service.claims.data_document import (
 )
 from gateway.service.clock import as_utc
 from gateway.service.gateway import Call, OperationSpec, required
+from gateway.service.operator.retention import notifications_kept_since
 from gateway.store.claim_queries import ListRow
 from gateway.store.models import Claim, Notification
 from gateway.store.operator_queries import transfers_of
@@ -30,7 +30,6 @@ from gateway.validation.packs import Pack
 
 log = logging.getLogger("gateway.reads")
 
-NOTIFICATION_DAYS = 15
 CNF_PACKS = frozenset({Pack.CNF.value, Pack.CNF_RESEND.value})
 NO_CNF = "<DocumentInput/>"  # a claim stored without its pack (bulk loads): process data only
 
@@ -146,7 +145,7 @@ def _notification(row: Notification) -> m.Notification:
 def get_notifications_list(call: Call[m.GetNotificationsList]) -> m.NotificationsListResponse:
     machine_only = call.request.a2a_notification is True
     rows = call.uow.claims.notifications(
-        call.who.as_user_id, call.now - timedelta(days=NOTIFICATION_DAYS), machine_only
+        call.who.as_user_id, notifications_kept_since(call.now), machine_only
     )
     return m.NotificationsListResponse(
         message=f"{len(rows)} notifications", notifications_list=[_notification(r) for r in rows]
