@@ -209,3 +209,38 @@ def test_the_calendar_warning_comes_90_days_before_an_uncovered_year(harness: Ha
         assert len(upkeep.calendar_warnings(uow, c.settings, due + timedelta(days=1))) == 1
         uow.commit()
     assert _journaled(harness, "CALENDAR_WARNING") == 1  # warned once for the year
+
+
+def test_the_timeout_worker_deletes_stale_accounts_and_journals_the_calendar_warning(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What needs no operator runs in the worker's retention pass, as actor SYSTEM."""
+    from gateway.service.operator.retention import RetentionSchedule
+
+    c, now = harness.components, harness.clock.now()
+    with c.database.unit_of_work() as uow:
+        spec = UserSpec("cr-gone", "CR00001", "Former", "User", "CR_RTA_CH")
+        ensure_user(uow, c.auth, spec, now - timedelta(days=800))
+        disable_user(uow, "cr-gone", now - timedelta(days=400))
+        uow.calendar.replace_years([now.year - 1], [])  # this year is not imported: warned
+        uow.commit()
+    schedule = RetentionSchedule(c, 3600)
+    with caplog.at_level("INFO"):
+        assert schedule.maybe_run() is not None
+        assert schedule.maybe_run() is None  # not again within the hour
+    with c.database.unit_of_work() as uow:
+        assert uow.users.get("cr-gone") is None
+        actors = set(
+            uow.session.scalars(
+                select(JournalEntry.actor).where(
+                    JournalEntry.operation.in_(["ACCOUNT_DELETE", "CALENDAR_WARNING"])
+                )
+            )
+        )
+    assert actors == {"SYSTEM"}
+    assert _journaled(harness, "ACCOUNT_DELETE") == 1
+    with c.database.unit_of_work() as uow:
+        uncovered = upkeep.calendar_years_to_warn(uow, now)  # this year, and maybe the next
+    assert now.year in uncovered and _journaled(harness, "CALENDAR_WARNING") == len(uncovered)
+    assert "account cr-gone deleted" in caplog.text
+    assert f"no bank-holiday calendar imported for {now.year}" in caplog.text

@@ -32,6 +32,7 @@ Claims in an active phase without activity for 12 months are reported, never pur
 from __future__ import annotations
 
 import calendar
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -374,4 +375,24 @@ class RetentionSchedule:
         if self._last is not None and moment - self._last < self.every:
             return None
         self._last = moment
-        return Retention(self.components).run()
+        report = Retention(self.components).run()
+        self.upkeep()
+        return report
+
+    def upkeep(self) -> None:
+        """The rest of what runs without an operator (security.md 2.1, lifecycle.md 5.1):
+        accounts disabled for 12 months go, and the calendar warning is journaled and logged."""
+        from gateway.service.operator import upkeep
+
+        c, log = self.components, logging.getLogger("gateway.upkeep")
+        now = c.clock.now()
+        with c.database.unit_of_work() as uow:
+            gone = upkeep.delete_stale_accounts(
+                uow, c.settings, Operator(SYSTEM, None, frozenset()), now
+            )
+            warnings = upkeep.calendar_warnings(uow, c.settings, now)
+            uow.commit()
+        for user_id in gone.done:
+            log.info("account %s deleted: disabled for 12 months", user_id)
+        for warning in warnings:
+            log.warning("%s", warning)
