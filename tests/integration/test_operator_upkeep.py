@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from gateway.domain.services import Service
 from gateway.service import messages as m
 from gateway.service.admin import AdminError, UserSpec, disable_user, ensure_user
-from gateway.service.operator import Operator, OperatorRefused, releases, upkeep
-from gateway.store.models import FormerUser, JournalEntry, User
+from gateway.service.operator import Operator, OperatorRefused, releases, system_entry, upkeep
+from gateway.store.models import FormerUser, JournalEntry, StoredMessage, User
 from tests.harness import Harness
 
 PLATFORM = Operator.platform()
@@ -223,6 +223,17 @@ def test_the_timeout_worker_deletes_stale_accounts_and_journals_the_calendar_war
         ensure_user(uow, c.auth, spec, now - timedelta(days=800))
         disable_user(uow, "cr-gone", now - timedelta(days=400))
         uow.calendar.replace_years([now.year - 1], [])  # this year is not imported: warned
+        old = datetime.now(UTC) - timedelta(days=c.settings.message_retention_days + 1)
+        system_entry(
+            uow,
+            c.settings,
+            old,
+            endpoint="operator",
+            actor="SYSTEM",
+            operation="OLD",
+            service=None,
+            detail="a message past its retention",
+        )
         uow.commit()
     schedule = RetentionSchedule(c, 3600)
     with caplog.at_level("INFO"):
@@ -243,4 +254,19 @@ def test_the_timeout_worker_deletes_stale_accounts_and_journals_the_calendar_war
         uncovered = upkeep.calendar_years_to_warn(uow, now)  # this year, and maybe the next
     assert now.year in uncovered and _journaled(harness, "CALENDAR_WARNING") == len(uncovered)
     assert "account cr-gone deleted" in caplog.text
+    assert "1 stored messages and 0 expired tokens purged" in caplog.text
+    with c.database.unit_of_work() as uow:  # the message went, its journal entry stays
+        assert (
+            uow.session.scalar(
+                select(func.count())
+                .select_from(StoredMessage)
+                .where(
+                    StoredMessage.correlation_id.in_(
+                        select(JournalEntry.correlation_id).where(JournalEntry.operation == "OLD")
+                    )
+                )
+            )
+            == 0
+        )
+    assert _journaled(harness, "OLD") == 1
     assert f"no bank-holiday calendar imported for {now.year}" in caplog.text

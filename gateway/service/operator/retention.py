@@ -380,8 +380,9 @@ class RetentionSchedule:
         return report
 
     def upkeep(self) -> None:
-        """The rest of what runs without an operator (security.md 2.1, lifecycle.md 5.1):
-        accounts disabled for 12 months go, and the calendar warning is journaled and logged."""
+        """The rest of what runs without an operator (security.md 2.1, 6.1, lifecycle.md 5.1):
+        accounts disabled for 12 months go, stored messages past their retention and expired
+        tokens go (``gateway journal purge``), and the calendar warning is journaled and logged."""
         from gateway.service.operator import upkeep
 
         c, log = self.components, logging.getLogger("gateway.upkeep")
@@ -391,7 +392,11 @@ class RetentionSchedule:
                 uow, c.settings, Operator(SYSTEM, None, frozenset()), now
             )
             warnings = upkeep.calendar_warnings(uow, c.settings, now)
+            wall = datetime.now(UTC)  # stored messages and tokens expire in real time
+            messages, tokens = uow.journal.purge_messages(wall), uow.tokens.purge_expired(wall)
             uow.commit()
+        if messages or tokens:
+            log.info("%d stored messages and %d expired tokens purged", messages, tokens)
         for user_id in gone.done:
             log.info("account %s deleted: disabled for 12 months", user_id)
         for warning in warnings:
