@@ -2,7 +2,8 @@
 
 The SOAP and claims benchmarks run on SQLite and, when it answers, on the PostgreSQL server of
 ``GATEWAY_BENCH_POSTGRES_URL`` (default 127.0.0.1:5432, database test; a scratch database is
-created and dropped there).
+created and dropped there). The whole-lifecycle load (bench_lifecycle.py) runs on PostgreSQL
+only, 60 s per configuration; ``GATEWAY_BENCH_LIFECYCLE_SECONDS=10 make bench`` shortens it.
 """
 
 from __future__ import annotations
@@ -39,5 +40,6 @@ if postgres_answers():
 run("bench_attachments.py")
 if postgres_answers():
     run("bench_attachments.py", "--database-url", PG)
+    run("bench_lifecycle.py", "--database-url", PG)
 else:
     print("== PostgreSQL benchmarks skipped: no server at " + PG, flush=True)
