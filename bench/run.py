@@ -37,6 +37,9 @@ run("bench_validate.py")
 run("bench_claims.py")
 if postgres_answers():
     run("bench_claims.py", "--database-url", PG)
+run("bench_layers.py")
+if postgres_answers():
+    run("bench_layers.py", "--database-url", PG)
 run("bench_attachments.py")
 if postgres_answers():
     run("bench_attachments.py", "--database-url", PG)
