@@ -238,18 +238,24 @@ def main(argv: list[str] | None = None) -> int:
         f"{'':15} {sum(s.values()) / r * 1000:6.2f} ms  " for s, _c, r, _w in results.values()
     )
     print(f"{'total':32}{cells}")
-    print("== database work per request (SQLAlchemy engine events in the worker)")
+    print(
+        "== database work (SQLAlchemy engine events in the worker; round trips on PostgreSQL: "
+        "the statements, and a BEGIN and a COMMIT per transaction)"
+    )
     for name, (_shares, counts, requests, _wall) in results.items():
-        trips = counts["statements"] + counts["commits"] + counts["rollbacks"]
-        trips += counts["begins"] if kind == "postgresql" else 0
+        transactions = counts["commits"] + counts["rollbacks"]
+        trips = counts["statements"] + (2 * transactions if kind == "postgresql" else 0)
         line = (
             f"{name:28} {counts['statements'] / requests:5.2f} statements, "
-            f"{counts['commits'] / requests:4.2f} commits, {trips / requests:5.2f} round trips "
-            f"per request ({requests} requests)"
+            f"{transactions / requests:4.2f} transactions"
+            + (f", {trips / requests:5.2f} round trips" if kind == "postgresql" else "")
+            + f" per request ({requests} requests)"
         )
         if name.startswith("whole"):
-            line += f"; per claim: {counts['statements'] / args.claims:.0f} statements, "
-            line += f"{trips / args.claims:.0f} round trips, {requests / args.claims:.1f} requests"
+            line += f"; per claim: {counts['statements'] / args.claims:.0f} statements"
+            if kind == "postgresql":
+                line += f", {trips / args.claims:.0f} round trips"
+            line += f", {requests / args.claims:.1f} requests"
         print(line)
     return 0
 
