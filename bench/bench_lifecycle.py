@@ -58,6 +58,79 @@ PG = os.environ.get(
 WARM_UP = 5.0
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user and system) of process ``pid`` so far; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending.extend(children.get(pid, []))
+    return found
+
+
+def _backends(database: str) -> list[int]:
+    """The PostgreSQL backends serving ``database`` on this host (their command line names it)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if cmdline.startswith(b"postgres: ") and f" {database} ".encode() in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds spent inside the measured window by the gateway (master and workers), the
+    PostgreSQL backends of its database (when the server runs on this host), and this client."""
+
+    def __init__(self, server: int, database: str) -> None:
+        self.server, self.database = server, database
+        self.start: dict[str, float] = {}
+        self.spent: dict[str, float] = {}
+
+    def sample(self) -> dict[str, float]:
+        return {
+            "gateway": sum(_proc_cpu(p) for p in _descendants(self.server)),
+            "postgresql": sum(_proc_cpu(p) for p in _backends(self.database)),
+            "client": time.process_time(),
+        }
+
+    def at(self, moment: float, then: str) -> threading.Thread:
+        def run() -> None:
+            time.sleep(max(0.0, moment - time.monotonic()))
+            if then == "start":
+                self.start = self.sample()
+            else:
+                end = self.sample()
+                self.spent = {k: end[k] - self.start.get(k, 0.0) for k in end}
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+
 @dataclass
 class Tally:
     """What one client thread saw inside the measured window."""
@@ -145,9 +218,11 @@ def drive(
     clients: int,
     seconds: float,
     run: str,
+    meter: CpuMeter | None = None,
 ) -> Tally:
     begin = time.monotonic() + WARM_UP
     window = (begin, begin + seconds)
+    samplers = [meter.at(begin, "start"), meter.at(begin + seconds, "end")] if meter else []
     tallies = [Tally() for _ in range(clients)]
     threads = [
         threading.Thread(
@@ -159,6 +234,8 @@ def drive(
         thread.start()
     for thread in threads:
         thread.join()
+    for sampler in samplers:
+        sampler.join()
     total = Tally()
     for one in tallies:
         total.add(one)
@@ -185,7 +262,7 @@ def floor_client(
 
 def gateway_run(
     url: str, workers: int, args: argparse.Namespace, work: Path, templates: tuple
-) -> tuple[Tally, dict[str, bytes]]:
+) -> tuple[Tally, dict[str, bytes], dict[str, float]]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env = {**base, "GATEWAY_DATABASE_URL": url, "GATEWAY_RATE_LIMIT_PER_USER": "10000000"}
     gateway = [sys.executable, "-m", "gateway.cli"]
@@ -198,10 +275,11 @@ def gateway_run(
     try:
         tokens = {side: token(port, creds[side]).encode() for side in ("cr", "comp")}
         paths, reads = templates
-        tally = drive(port, paths, reads, tokens, args.clients, args.seconds, f"w{workers}")
+        meter = CpuMeter(proc.pid, url.rsplit("/", 1)[1])
+        tally = drive(port, paths, reads, tokens, args.clients, args.seconds, f"w{workers}", meter)
     finally:
         stop(proc)
-    return tally, tokens
+    return tally, tokens, meter.spent
 
 
 def floor_run(url: str, args: argparse.Namespace, work: Path, templates: tuple, cr: bytes) -> float:
@@ -255,7 +333,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
 
-def report(workers: int, tally: Tally, seconds: float, floor: float) -> None:
+def report(workers: int, tally: Tally, seconds: float, floor: float, cpu: dict[str, float]) -> None:
     rate = tally.requests / seconds
     print(f"-- gateway serve, {workers} workers x 8 threads")
     print(
@@ -265,6 +343,15 @@ def report(workers: int, tally: Tally, seconds: float, floor: float) -> None:
     for sample in tally.samples:
         print(f"  unexpected: {sample}")
     print(f"ratio of its request rate to the addClaim floor's: {rate / floor:.1%}")
+    if cpu and tally.requests and tally.claims:
+        print(
+            "CPU in the window (user + system): "
+            + ", ".join(
+                f"{name} {spent:.1f} s = {spent / tally.requests * 1000:.2f} ms/request, "
+                f"{spent / tally.claims * 1000:.0f} ms/claim"
+                for name, spent in cpu.items()
+            )
+        )
     print(f"  {'operation':34}{'count':>8}{'p50 ms':>9}{'p99 ms':>9}")
     for op, values in sorted(tally.times.items(), key=lambda kv: -len(kv[1])):
         p50 = statistics.median(values) * 1000
@@ -293,14 +380,14 @@ def main(argv: list[str] | None = None) -> int:
     for workers in (int(w) for w in args.workers.split(",")):
         server = None if args.database_url.startswith("sqlite") else args.database_url
         with databases(server, work, (f"life{workers}",)) as (url,):
-            tally, tokens = gateway_run(url, workers, args, work, templates)
+            tally, tokens, cpu = gateway_run(url, workers, args, work, templates)
             if not floor:
                 floor = floor_run(url, args, work, templates, tokens["cr"])
                 print(
                     f"addClaim floor (floor_claims.py, 2 sync workers, same threads, "
                     f"{args.floor_seconds:g} s): {floor:.1f} req/s"
                 )
-        report(workers, tally, args.seconds, floor)
+        report(workers, tally, args.seconds, floor, cpu)
     return 0
 
 
