@@ -107,14 +107,14 @@ class CpuMeter:
 
     def __init__(self, server: int, database: str) -> None:
         self.server, self.database = server, database
-        self.start: dict[str, float] = {}
+        self.start: dict[str, dict[int, float]] = {}
         self.spent: dict[str, float] = {}
 
-    def sample(self) -> dict[str, float]:
+    def sample(self) -> dict[str, dict[int, float]]:
         return {
-            "gateway": sum(_proc_cpu(p) for p in _descendants(self.server)),
-            "postgresql": sum(_proc_cpu(p) for p in _backends(self.database)),
-            "client": time.process_time(),
+            "gateway": {p: _proc_cpu(p) for p in _descendants(self.server)},
+            "postgresql": {p: _proc_cpu(p) for p in _backends(self.database)},
+            "client": {0: time.process_time()},
         }
 
     def at(self, moment: float, then: str) -> threading.Thread:
@@ -124,7 +124,11 @@ class CpuMeter:
                 self.start = self.sample()
             else:
                 end = self.sample()
-                self.spent = {k: end[k] - self.start.get(k, 0.0) for k in end}
+                # per process alive at the end (one started inside the window: all of its CPU)
+                self.spent = {
+                    kind: sum(cpu - self.start[kind].get(pid, 0.0) for pid, cpu in pids.items())
+                    for kind, pids in end.items()
+                }
 
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
