@@ -35,10 +35,18 @@ def _count_sql() -> None:
 
         return listener
 
+    def transaction_end(key: str) -> Any:
+        def listener(conn: Any) -> None:
+            # an autocommit connection (the rate counters) ends no transaction of the server's
+            if not getattr(conn.connection.dbapi_connection, "autocommit", False):
+                COUNTS[key] += 1
+
+        return listener
+
     event.listen(Engine, "before_cursor_execute", bump("statements"))
     event.listen(Engine, "begin", bump("begins"))
-    event.listen(Engine, "commit", bump("commits"))
-    event.listen(Engine, "rollback", bump("rollbacks"))
+    event.listen(Engine, "commit", transaction_end("commits"))
+    event.listen(Engine, "rollback", transaction_end("rollbacks"))
 
 
 class ProfiledWorker(BufferedWorker):
