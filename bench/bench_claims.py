@@ -631,7 +631,7 @@ def rounds_line(label: str, rates: list[float], errors: int, width: int) -> str:
 def print_ratios(gateway: float, floor: float, bare: float, floor_does: str) -> None:
     print(f"ratio gateway/bare: {gateway / bare:.1%} (target >= 60%)")
     print(f"ratio floor/bare:   {floor / bare:.1%} (the most any {floor_does} can reach here)")
-    print(f"ratio gateway/floor: {gateway / floor:.1%}")
+    print(f"ratio gateway/floor: {gateway / floor:.1%} (target >= 85%)")
 
 
 def claim_count(url: str) -> int:

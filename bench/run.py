@@ -2,7 +2,10 @@
 
 The SOAP and claims benchmarks run on SQLite and, when it answers, on the PostgreSQL server of
 ``GATEWAY_BENCH_POSTGRES_URL`` (default 127.0.0.1:5432, database test; a scratch database is
-created and dropped there). The retention purge benchmark runs on PostgreSQL only.
+created and dropped there). The whole-lifecycle load (bench_lifecycle.py) and the retention
+purge (bench_purge.py) run on PostgreSQL only: the load 60 s per configuration
+(``GATEWAY_BENCH_LIFECYCLE_SECONDS=10 make bench`` shortens it), the purge on 1,000,000 claims
+(``GATEWAY_BENCH_PURGE_CLAIMS=100000`` for a quick run).
 """
 
 from __future__ import annotations
@@ -36,9 +39,13 @@ run("bench_validate.py")
 run("bench_claims.py")
 if postgres_answers():
     run("bench_claims.py", "--database-url", PG)
+run("bench_layers.py")
+if postgres_answers():
+    run("bench_layers.py", "--database-url", PG)
 run("bench_attachments.py")
 if postgres_answers():
     run("bench_attachments.py", "--database-url", PG)
+    run("bench_lifecycle.py", "--database-url", PG)
     # 1,000,000 claims by default; GATEWAY_BENCH_PURGE_CLAIMS=100000 for a quick run
     run("bench_purge.py", "--database-url", PG)
 else:
