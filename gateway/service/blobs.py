@@ -17,17 +17,22 @@ PART: Final = 3 * 256 * 1024
 
 
 class Blob:
-    __slots__ = ("_read", "size")
+    __slots__ = ("_read", "part", "size")
 
-    def __init__(self, size: int, read: Callable[[int, int], bytes]) -> None:
+    def __init__(self, size: int, read: Callable[[int, int], bytes], part: int = PART) -> None:
+        if part <= 0 or part % 3:
+            raise ValueError(f"a part of {part} bytes is not a positive multiple of 3")
         self.size = size
         self._read = read  # (offset from 0, length) -> those bytes
+        self.part = part  # bytes per read: the store's choice
 
     def __len__(self) -> int:
         return self.size
 
-    def parts(self, part: int = PART) -> Iterator[bytes]:
-        """The content in order, ``part`` bytes at a time (the last may be shorter)."""
+    def parts(self, part: int | None = None) -> Iterator[bytes]:
+        """The content in order, ``part`` bytes (default: the blob's own) at a time (the last
+        may be shorter)."""
+        part = part or self.part
         offset = 0
         while offset < self.size:
             chunk = self._read(offset, min(part, self.size - offset))

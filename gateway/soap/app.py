@@ -259,6 +259,6 @@ def _read_body(environ: dict[str, Any], limit: int, timeout: float) -> bytes:
 
 def _reply(
     start_response: StartResponse, status: str, content_type: str, body: bytes | Chunks
-) -> list[bytes]:
+) -> Iterable[bytes]:
     start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-    return list(body.parts) if isinstance(body, Chunks) else [body]
+    return body if isinstance(body, Chunks) else [body]

@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from lxml import etree
 
@@ -175,18 +176,45 @@ _WHITESPACE = re.compile(r"\s")
 
 
 # ------------------------------------------------------------------------------------- output
+class Encoded:
+    """The base64 of bytes already in memory, encoded a slice at a time while it is sent: the
+    answer holds the file and one slice's base64, never the file's whole base64 as well."""
+
+    __slots__ = ("raw",)
+    SLICE: Final = 3 * 256 * 1024  # a multiple of 3: the slices' base64 join into the whole's
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def __len__(self) -> int:
+        return -(-len(self.raw) // 3) * 4
+
+    def __iter__(self) -> Iterator[bytes]:
+        view = memoryview(self.raw)
+        for start in range(0, len(view), self.SLICE):
+            yield base64.b64encode(view[start : start + self.SLICE])
+
+
 class Chunks:
     """A response body in parts, sent one after the other: a large binary value's base64 is not
-    joined with the rest of the envelope (a 4 MB attachment is not copied once more).
-    ``len()`` is the body's size in bytes."""
+    joined with the rest of the envelope (a 4 MB attachment is not copied once more), and bytes
+    in memory are encoded while they are sent. ``len()`` is the body's size in bytes;
+    iterating gives the body's bytes in order (a WSGI body)."""
 
     __slots__ = ("parts",)
 
-    def __init__(self, parts: list[bytes]) -> None:
+    def __init__(self, parts: list[bytes | Encoded]) -> None:
         self.parts = tuple(parts)
 
     def __len__(self) -> int:
         return sum(len(part) for part in self.parts)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for part in self.parts:
+            if isinstance(part, Encoded):
+                yield from part
+            else:
+                yield part
 
 
 def encode_envelope(binding: Binding, operation: str, result: Any) -> bytes | Chunks:
@@ -220,14 +248,16 @@ def _blob_marker(index: int) -> str:
 
 
 def _spliced(body: bytes, blobs: list[bytes | Blob]) -> Chunks:
-    parts: list[bytes] = []
+    parts: list[bytes | Encoded] = []
     rest = body
     for index, blob in enumerate(blobs):
         head, rest = rest.split(_blob_marker(index).encode("ascii"), 1)
         parts.append(head)
         if isinstance(blob, bytes):
-            parts.append(base64.b64encode(blob))
-        else:  # read and encoded part by part (parts of 3n bytes join into one base64 text)
+            parts.append(Encoded(blob))
+        elif blob.part >= blob.size:  # one read: the bytes are encoded while they are sent
+            parts.append(Encoded(blob.read()))
+        else:  # read (now, while the request's unit of work is open) and encoded part by part
             parts.extend(base64.b64encode(part) for part in blob.parts())
     parts.append(rest)
     return Chunks(parts)

@@ -141,7 +141,9 @@ def get_attachment(call: Call[m.GetAttachment]) -> m.AttachmentResponse:
     _readable(call, claim)
     claims, attachment_id = call.uow.claims, row.id
     content = Blob(
-        row.size, lambda offset, length: claims.attachment_part(attachment_id, offset, length)
+        row.size,
+        lambda offset, length: claims.attachment_part(attachment_id, offset, length),
+        claims.attachment_part_size(row.size),
     )
     return m.AttachmentResponse(
         message=f"SHA-256 {row.sha256}",
