@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import weakref
 from typing import Any
 
 import psycopg
@@ -93,6 +94,7 @@ class _Connections:
         self._free: list[psycopg.Connection[Any]] = []
         self._lock = threading.Lock()
         event.listen(engine, "engine_disposed", lambda _engine: self.close())
+        weakref.finalize(self, _close_all, self._free)  # a process's counters are not disposed
 
     def run(self, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
         """The first row of ``sql`` (None if it returns none)."""
@@ -129,9 +131,13 @@ class _Connections:
 
     def close(self) -> None:
         with self._lock:
-            free, self._free = self._free, []
-        for conn in free:
-            conn.close()
+            free, self._free[:] = list(self._free), []
+        _close_all(free)
+
+
+def _close_all(connections: list[psycopg.Connection[Any]]) -> None:
+    for conn in connections:
+        conn.close()
 
 
 def _driver_sql(engine: Engine, statement: TextClause) -> str:
