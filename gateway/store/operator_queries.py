@@ -262,10 +262,16 @@ def unlink(session: Session, organisation_id: str, other_id: str) -> bool:
 
 # ---------------------------------------------------------------------------------- settings
 def settings_with_prefix(session: Session, prefix: str) -> dict[str, str]:
+    """The settings whose key starts with ``prefix``. Every request of a release-dependent
+    operation asks (``getSystemProcessVersion`` included): a Core query on the session's
+    connection, without the ORM's execution (a third of a millisecond a request); the session's
+    own pending changes are flushed first, as the ORM's autoflush would."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     query = select(SystemSetting.key, SystemSetting.value).where(
         SystemSetting.key.startswith(prefix, autoescape=True)
     )
-    return {str(row[0]): str(row[1]) for row in session.execute(query)}
+    return {str(row[0]): str(row[1]) for row in session.connection().execute(query)}
 
 
 def put_setting(session: Session, key: str, value: str | None) -> bool:

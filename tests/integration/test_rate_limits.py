@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gateway.app import build
 from gateway.store.db import make_engine
@@ -66,6 +66,29 @@ def test_postgres_counters_are_exact_under_concurrent_callers(pg_url: str) -> No
     finally:
         for engine in engines:
             engine.dispose()
+
+
+def test_postgres_counters_survive_terminated_connections(pg_url: str) -> None:
+    """The counters keep their own connections outside the pool: a terminated one (a failover)
+    is replaced on the next count, and the engine's dispose() closes them."""
+    engine, admin = make_engine(pg_url), make_engine(pg_url)
+    others = text(
+        "SELECT count(pg_terminate_backend(pid)) FILTER (WHERE :kill), count(*) "
+        "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    counters = PostgresCounters(engine)
+    try:
+        assert counters.take("user:y", 100, 60)
+        with admin.connect() as conn:
+            assert conn.execute(others, {"kill": True}).one()[0] >= 1
+        assert counters.take("user:y", 100, 60)
+        assert counters.level("user:y", 60) == 2
+        engine.dispose()
+        with admin.connect() as conn:
+            assert conn.execute(others, {"kill": False}).one()[1] == 0
+    finally:
+        engine.dispose()
+        admin.dispose()
 
 
 # ------------------------------------------------------------------------- 200 in a second
