@@ -101,14 +101,14 @@ def _unbounded(limits: XmlLimits) -> XmlLimits:
     )
 
 
-_COUNT_ELEMENTS = etree.XPath("count(//*)")
-_HAS_PI = etree.XPath("boolean(//processing-instruction())")
+_COUNT_ELEMENTS = etree.XPath("count(//*)", regexp=False)
+_HAS_PI = etree.XPath("boolean(//processing-instruction())", regexp=False)
 
 
 @lru_cache(maxsize=8)
 def _deeper_than(depth: int) -> etree.XPath:
     # True when an element sits below ``depth`` levels; evaluated in C, unlike a Python walk.
-    return etree.XPath("boolean(/*" + "/*" * depth + ")")
+    return etree.XPath("boolean(/*" + "/*" * depth + ")", regexp=False)
 
 
 def _refuse_forbidden(tree: etree._ElementTree) -> None:

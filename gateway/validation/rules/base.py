@@ -39,7 +39,7 @@ class Prefetch:
         self._by_tag = {path.rpartition("/")[2]: path for path in paths}
         if len(self._by_tag) != len(paths):
             raise ValueError(f"prefetched paths must end in different tags: {sorted(paths)}")
-        self._xpath = etree.XPath(" | ".join(paths))
+        self._xpath = etree.XPath(" | ".join(paths), regexp=False)
 
     def find(self, root: etree._Element) -> dict[str, etree._Element | None]:
         """Every path's first element under ``root``, or None."""

@@ -79,7 +79,8 @@ ADULT_AGE = 18
 # Every PersonalDetails of a CNF (claimant, defendant, other parties) that says "Other" title.
 _OTHER_TITLE = etree.XPath(
     "ClaimAndClaimantDetails/*/PersonalDetails[@TitleType = '5']"
-    " | OtherPartyDetails/OtherParty/PersonalDetails[@TitleType = '5']"
+    " | OtherPartyDetails/OtherParty/PersonalDetails[@TitleType = '5']",
+    regexp=False,
 )
 
 
