@@ -93,7 +93,11 @@ def text_lines(report: Report) -> list[str]:
 
 def json_line(report: Report) -> str:
     """The report as one JSON object on one line (JSON Lines), keys in a fixed order."""
-    return json.dumps(report.as_dict(), ensure_ascii=False)
+    return _JSON.encode(report.as_dict())
+
+
+#: ``json.dumps(..., ensure_ascii=False)`` builds an encoder at every call; one is enough.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def summary(checked: int, valid: int) -> str:
