@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from typing import cast
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -39,17 +40,20 @@ class Prefetch:
         self._by_tag = {path.rpartition("/")[2]: path for path in paths}
         if len(self._by_tag) != len(paths):
             raise ValueError(f"prefetched paths must end in different tags: {sorted(paths)}")
-        self._xpath = etree.XPath(" | ".join(paths), regexp=False)
+        self._none: dict[str, etree._Element | None] = dict.fromkeys(self._by_tag.values())
+        # ``[1]`` on the last step: only the first of same-named siblings (several Hospitals)
+        # comes back, the first of all in document order being the one kept anyway.
+        self._xpath = etree.XPath(" | ".join(f"{path}[1]" for path in paths), regexp=False)
 
     def find(self, root: etree._Element) -> dict[str, etree._Element | None]:
         """Every path's first element under ``root``, or None."""
-        found: dict[str, etree._Element | None] = dict.fromkeys(self._by_tag.values())
-        result = self._xpath(root)
-        for element in result if isinstance(result, list) else ():
-            if isinstance(element, etree._Element):
-                path = self._by_tag.get(str(element.tag))
-                if path is not None and found[path] is None:
-                    found[path] = element
+        found = self._none.copy()
+        by_tag = self._by_tag
+        # A union of element paths: a list of elements, in document order.
+        for element in cast("list[etree._Element]", self._xpath(root)):
+            path = by_tag[element.tag]
+            if found[path] is None:
+                found[path] = element
         return found
 
 
