@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from typing import cast
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from lxml import etree
 
