@@ -60,7 +60,7 @@ class Prefetch:
 class Subject:
     """The pack being judged: its root, the claim's service and release, and the context."""
 
-    __slots__ = ("_found", "_prefetch", "ctx", "pack", "release", "root", "service")
+    __slots__ = ("_dates", "_found", "_prefetch", "ctx", "pack", "release", "root", "service")
 
     def __init__(
         self,
@@ -77,6 +77,7 @@ class Subject:
         self.pack = pack
         self.ctx = ctx
         self._found: dict[str, etree._Element | None] = {}
+        self._dates: dict[tuple[str, str], date | None] = {}
         self._prefetch = prefetch
 
     @property
@@ -102,6 +103,15 @@ class Subject:
         found = None if parent is None else next(parent.iterchildren(tag), None)
         self._found[path] = found
         return found
+
+    def date_at(self, path: str, name: str) -> date | None:
+        """``date_of(self.find(path), name)``, read once: several rules compare the same dates."""
+        key = (path, name)
+        try:
+            return self._dates[key]
+        except KeyError:
+            found = self._dates[key] = date_of(self.find(path), name)
+            return found
 
     def findall(self, path: str) -> list[etree._Element]:
         """Every element at ``path`` (child steps only) below the root, in document order."""

@@ -137,7 +137,7 @@ def _claim_value(subject: Subject) -> Iterator[Hit]:
     if claim_value not in ("1", "2"):
         yield Hit(details, "@ClaimValue", f"ClaimValue must be 1 or 2, not {mask(claim_value)}")
     elif claim_value == "2" and subject.is_rta:
-        accident = date_of(subject.find(ACCIDENT), "AccidentDate")
+        accident = subject.date_at(ACCIDENT, "AccidentDate")
         if accident is not None and accident < CLAIM_VALUE_2_FROM:
             yield Hit(
                 details,
@@ -149,7 +149,7 @@ def _claim_value(subject: Subject) -> Iterator[Hit]:
 
 def _child_flag(subject: Subject) -> Iterator[Hit]:
     claimant = subject.find(CLAIMANT)
-    birth = date_of(subject.find(CLAIMANT_PERSON), "DateOfBirth")
+    birth = subject.date_at(CLAIMANT_PERSON, "DateOfBirth")
     if claimant is None or birth is None:
         return
     age = age_on(birth, subject.ctx.sent_date)
@@ -163,7 +163,7 @@ def _child_flag(subject: Subject) -> Iterator[Hit]:
 
 def _accident_not_future(subject: Subject) -> Iterator[Hit]:
     accident = subject.find(ACCIDENT)
-    when = date_of(accident, "AccidentDate")
+    when = subject.date_at(ACCIDENT, "AccidentDate")
     if accident is not None and when is not None and when > subject.ctx.sent_date:
         yield Hit(
             accident,
@@ -174,10 +174,10 @@ def _accident_not_future(subject: Subject) -> Iterator[Hit]:
 
 def _birth_before_accident(subject: Subject) -> Iterator[Hit]:
     person = subject.find(CLAIMANT_PERSON)
-    birth = date_of(person, "DateOfBirth")
+    birth = subject.date_at(CLAIMANT_PERSON, "DateOfBirth")
     if person is None or birth is None:
         return
-    accident = date_of(subject.find(ACCIDENT), "AccidentDate")
+    accident = subject.date_at(ACCIDENT, "AccidentDate")
     limit, what = (
         (accident, "the accident date")
         if accident is not None
@@ -248,10 +248,10 @@ def _medical_details(subject: Subject) -> Iterator[Hit]:
     injury = subject.find(INJURY)
     if injury is None:
         return
-    if is_yes(injury, "TimeOffRequired"):
-        yield from required(injury, ("TimeOffPeriod",), "when TimeOffRequired is 1")
-    medical = injury.getparent()
+    if is_yes(injury, "TimeOffRequired") and value(injury, "TimeOffPeriod") is None:
+        yield Hit(injury, "@TimeOffPeriod", "TimeOffPeriod is required when TimeOffRequired is 1")
     if is_yes(injury, "HospitalAttendance") and subject.find(HOSPITAL) is None:
+        medical = injury.getparent()
         yield Hit(
             injury if medical is None else medical,
             "Hospital",
@@ -259,12 +259,12 @@ def _medical_details(subject: Subject) -> Iterator[Hit]:
         )
     if is_yes(injury, "OvernightDetention"):
         yield from required(injury, ("DaysNumber",), "when OvernightDetention is 1")
-    if is_yes(injury, "MedicalAttentionSeeking"):
+    first = date_of(injury, "MedicalAttentionFirstDate")
+    if first is None and is_yes(injury, "MedicalAttentionSeeking"):
         yield from required(
             injury, ("MedicalAttentionFirstDate",), "when MedicalAttentionSeeking is 1"
         )
-    first = date_of(injury, "MedicalAttentionFirstDate")
-    accident = date_of(subject.find(ACCIDENT), "AccidentDate")
+    accident = subject.date_at(ACCIDENT, "AccidentDate")
     if first is not None and accident is not None and first < accident:
         yield Hit(
             injury,
