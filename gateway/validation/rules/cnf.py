@@ -14,6 +14,7 @@ from datetime import date
 from lxml import etree
 
 from gateway.domain.services import Service
+from gateway.validation.context import CompensatorLookup, ReferenceInUse
 from gateway.validation.masking import mask
 from gateway.validation.packs import Pack
 from gateway.validation.rules.base import (
@@ -101,9 +102,12 @@ def normalised_postcode(raw: str) -> str:
 
 
 def _compensator(subject: Subject) -> Iterator[Hit]:
+    # Offline there is no lookup: no generator is started for nothing.
     lookup = subject.ctx.compensator_lookup
-    if lookup is None:
-        return
+    return iter(()) if lookup is None else _compensator_hits(subject, lookup)
+
+
+def _compensator_hits(subject: Subject, lookup: CompensatorLookup) -> Iterator[Hit]:
     insurer = subject.find(INSURER)
     path = value(insurer, "InsurerOrganizationPath")
     if insurer is None or path is None:
@@ -334,8 +338,10 @@ def _oic_reference(subject: Subject) -> Iterator[Hit]:
 
 def _reference_unique(subject: Subject) -> Iterator[Hit]:
     in_use = subject.ctx.reference_in_use
-    if in_use is None:
-        return
+    return iter(()) if in_use is None else _reference_hits(subject, in_use)
+
+
+def _reference_hits(subject: Subject, in_use: ReferenceInUse) -> Iterator[Hit]:
     company = subject.find(CR_COMPANY)
     reference = value(company, "ReferenceNumber")
     if company is not None and reference is not None and in_use(reference):
