@@ -208,7 +208,9 @@ def _accident_time(subject: Subject) -> Iterator[Hit]:
 
 def _claimant_postcode(subject: Subject) -> Iterator[Hit]:
     address = subject.find(CLAIMANT_ADDRESS)
-    country = stripped(address, "Country").translate(_ASCII_LOWER)
+    country = stripped(address, "Country")
+    # ASCII lower case only (no Unicode case folding); str.lower is that, and quicker, on ASCII.
+    country = country.lower() if country.isascii() else country.translate(_ASCII_LOWER)
     if address is None or country not in UK_COUNTRIES or stripped(address, "AddressType") == "F":
         return
     postcode = value(address, "PostCode")
