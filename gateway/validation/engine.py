@@ -143,8 +143,9 @@ def check_document(
         findings.extend(
             Finding(Kind.XSD, v) for v in xsd_violations(tree, compiled.schema.error_log)
         )
-    subject = subject_for(root, service, rel.name, detected, ctx)
-    findings.extend(Finding(Kind.RULE, v) for v in run_rules(subject))
+    violations = run_rules(subject_for(root, service, rel.name, detected, ctx))
+    if violations:
+        findings.extend(Finding(Kind.RULE, v) for v in violations)
     return Report(source, service, rel.name, detected, tuple(findings), compiled.file_name)
 
 

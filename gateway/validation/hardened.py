@@ -72,9 +72,9 @@ def parse_bytes(data: bytes, limits: XmlLimits | None = None) -> etree._ElementT
             raise XmlLimitExceeded(f"nesting deeper than the parser allows ({exc.msg})") from None
         raise XmlNotWellFormed(_clean(exc.msg), line, column) from None
     tree = root.getroottree()
-    _refuse_forbidden(tree)
+    _refuse_forbidden(tree, data)
     if limits is not None:
-        _check_shape(root, limits)
+        _check_shape(root, limits, len(data))
     return tree
 
 
@@ -101,23 +101,25 @@ def _unbounded(limits: XmlLimits) -> XmlLimits:
     )
 
 
-_COUNT_ELEMENTS = etree.XPath("count(//*)")
-_HAS_PI = etree.XPath("boolean(//processing-instruction())")
+_COUNT_ELEMENTS = etree.XPath("count(//*)", regexp=False)
+_HAS_PI = etree.XPath("boolean(//processing-instruction())", regexp=False)
 
 
 @lru_cache(maxsize=8)
 def _deeper_than(depth: int) -> etree.XPath:
     # True when an element sits below ``depth`` levels; evaluated in C, unlike a Python walk.
-    return etree.XPath("boolean(/*" + "/*" * depth + ")")
+    return etree.XPath("boolean(/*" + "/*" * depth + ")", regexp=False)
 
 
-def _refuse_forbidden(tree: etree._ElementTree) -> None:
+def _refuse_forbidden(tree: etree._ElementTree, data: bytes) -> None:
     docinfo = tree.docinfo
     doctype = getattr(docinfo, "doctype", "")
     if doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise XmlForbiddenConstruct("a document type declaration (DTD) is not allowed")
     # Without a DTD no entity can be declared, so no entity node can exist (an undeclared
     # reference is a well-formedness error); processing instructions are looked for in C.
+    if not _may_hold_pi(data, docinfo.encoding):
+        return
     root = tree.getroot()
     if _HAS_PI(root) or any(
         isinstance(s, etree._ProcessingInstruction)
@@ -126,8 +128,36 @@ def _refuse_forbidden(tree: etree._ElementTree) -> None:
         raise XmlForbiddenConstruct("processing instructions are not allowed")
 
 
-def _check_shape(root: etree._Element, limits: XmlLimits) -> None:
-    if float(_COUNT_ELEMENTS(root)) > limits.max_elements:  # type: ignore[arg-type]
+#: Encodings in which every ASCII character is its own byte and no other character uses one.
+_ASCII_COMPATIBLE = frozenset({"UTF-8", "UTF8", "US-ASCII", "ASCII"})
+_BOM_UTF8 = b"\xef\xbb\xbf"
+_XML_SPACE = (b" ", b"\t", b"\r", b"\n")
+
+
+def _may_hold_pi(data: bytes, encoding: str | None) -> bool:
+    """False when ``data`` cannot hold a processing instruction, found without walking the tree.
+
+    In an ASCII-compatible encoding every processing instruction starts with the bytes ``<?``,
+    so a document with no ``?`` after its XML declaration has none (``bytes.find`` of one byte
+    is a ``memchr``; the XPath walks every node). Any other encoding, or a ``?`` anywhere in the
+    text, leaves the answer to the tree.
+    """
+    if (encoding or "").upper() not in _ASCII_COMPATIBLE or b"\0" in data[:4]:
+        return True
+    start = len(_BOM_UTF8) if data.startswith(_BOM_UTF8) else 0
+    if data[start : start + 5] == b"<?xml" and data[start + 5 : start + 6] in _XML_SPACE:
+        start = data.find(b"?>", start)  # the declaration's own "?" marks end here
+        if start < 0:
+            return True
+        start += 2
+    return data.find(b"?", start) >= 0
+
+
+def _check_shape(root: etree._Element, limits: XmlLimits, size: int) -> None:
+    # Every element takes at least four characters (``<a/>``), so a document shorter than four
+    # times the limit cannot exceed it: counting the elements is needed for big documents only.
+    big = size >= 4 * (limits.max_elements + 1)
+    if big and float(_COUNT_ELEMENTS(root)) > limits.max_elements:  # type: ignore[arg-type]
         raise XmlLimitExceeded(f"more than {limits.max_elements} elements")
     if _deeper_than(limits.max_depth)(root):
         raise XmlLimitExceeded(f"nesting depth exceeds {limits.max_depth}")

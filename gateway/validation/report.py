@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -93,7 +94,22 @@ def text_lines(report: Report) -> list[str]:
 
 def json_line(report: Report) -> str:
     """The report as one JSON object on one line (JSON Lines), keys in a fixed order."""
-    return json.dumps(report.as_dict(), ensure_ascii=False)
+    if report.findings or report.pack is None:
+        return _JSON.encode(report.as_dict())
+    # A valid document (most of a batch): only its file name needs encoding, the rest is fixed.
+    tail = _valid_tail(report.service, report.release, report.pack)
+    return f'{{"file": {_JSON.encode(report.file)}, {tail}'
+
+
+@lru_cache(maxsize=64)
+def _valid_tail(service: Service, release: str, pack: Pack) -> str:
+    """What follows the file name in the JSON line of a valid report (as ``as_dict`` gives)."""
+    line = _JSON.encode(Report("", service, release, pack).as_dict())
+    return line[line.index(", ") + 2 :]
+
+
+#: ``json.dumps(..., ensure_ascii=False)`` builds an encoder at every call; one is enough.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def summary(checked: int, valid: int) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from lxml import etree
 
@@ -39,24 +40,27 @@ class Prefetch:
         self._by_tag = {path.rpartition("/")[2]: path for path in paths}
         if len(self._by_tag) != len(paths):
             raise ValueError(f"prefetched paths must end in different tags: {sorted(paths)}")
-        self._xpath = etree.XPath(" | ".join(paths))
+        self._none: dict[str, etree._Element | None] = dict.fromkeys(self._by_tag.values())
+        # ``[1]`` on the last step: only the first of same-named siblings (several Hospitals)
+        # comes back, the first of all in document order being the one kept anyway.
+        self._xpath = etree.XPath(" | ".join(f"{path}[1]" for path in paths), regexp=False)
 
     def find(self, root: etree._Element) -> dict[str, etree._Element | None]:
         """Every path's first element under ``root``, or None."""
-        found: dict[str, etree._Element | None] = dict.fromkeys(self._by_tag.values())
-        result = self._xpath(root)
-        for element in result if isinstance(result, list) else ():
-            if isinstance(element, etree._Element):
-                path = self._by_tag.get(str(element.tag))
-                if path is not None and found[path] is None:
-                    found[path] = element
+        found = self._none.copy()
+        by_tag = self._by_tag
+        # A union of element paths: a list of elements, in document order.
+        for element in cast("list[etree._Element]", self._xpath(root)):
+            path = by_tag[element.tag]
+            if found[path] is None:
+                found[path] = element
         return found
 
 
 class Subject:
     """The pack being judged: its root, the claim's service and release, and the context."""
 
-    __slots__ = ("_found", "_prefetch", "ctx", "pack", "release", "root", "service")
+    __slots__ = ("_dates", "_found", "_prefetch", "ctx", "pack", "release", "root", "service")
 
     def __init__(
         self,
@@ -73,6 +77,7 @@ class Subject:
         self.pack = pack
         self.ctx = ctx
         self._found: dict[str, etree._Element | None] = {}
+        self._dates: dict[tuple[str, str], date | None] = {}
         self._prefetch = prefetch
 
     @property
@@ -98,6 +103,15 @@ class Subject:
         found = None if parent is None else next(parent.iterchildren(tag), None)
         self._found[path] = found
         return found
+
+    def date_at(self, path: str, name: str) -> date | None:
+        """``date_of(self.find(path), name)``, read once: several rules compare the same dates."""
+        key = (path, name)
+        try:
+            return self._dates[key]
+        except KeyError:
+            found = self._dates[key] = date_of(self.find(path), name)
+            return found
 
     def findall(self, path: str) -> list[etree._Element]:
         """Every element at ``path`` (child steps only) below the root, in document order."""

@@ -14,6 +14,7 @@ from datetime import date
 from lxml import etree
 
 from gateway.domain.services import Service
+from gateway.validation.context import CompensatorLookup, ReferenceInUse
 from gateway.validation.masking import mask
 from gateway.validation.packs import Pack
 from gateway.validation.rules.base import (
@@ -79,7 +80,8 @@ ADULT_AGE = 18
 # Every PersonalDetails of a CNF (claimant, defendant, other parties) that says "Other" title.
 _OTHER_TITLE = etree.XPath(
     "ClaimAndClaimantDetails/*/PersonalDetails[@TitleType = '5']"
-    " | OtherPartyDetails/OtherParty/PersonalDetails[@TitleType = '5']"
+    " | OtherPartyDetails/OtherParty/PersonalDetails[@TitleType = '5']",
+    regexp=False,
 )
 
 
@@ -100,9 +102,12 @@ def normalised_postcode(raw: str) -> str:
 
 
 def _compensator(subject: Subject) -> Iterator[Hit]:
+    # Offline there is no lookup: no generator is started for nothing.
     lookup = subject.ctx.compensator_lookup
-    if lookup is None:
-        return
+    return iter(()) if lookup is None else _compensator_hits(subject, lookup)
+
+
+def _compensator_hits(subject: Subject, lookup: CompensatorLookup) -> Iterator[Hit]:
     insurer = subject.find(INSURER)
     path = value(insurer, "InsurerOrganizationPath")
     if insurer is None or path is None:
@@ -136,7 +141,7 @@ def _claim_value(subject: Subject) -> Iterator[Hit]:
     if claim_value not in ("1", "2"):
         yield Hit(details, "@ClaimValue", f"ClaimValue must be 1 or 2, not {mask(claim_value)}")
     elif claim_value == "2" and subject.is_rta:
-        accident = date_of(subject.find(ACCIDENT), "AccidentDate")
+        accident = subject.date_at(ACCIDENT, "AccidentDate")
         if accident is not None and accident < CLAIM_VALUE_2_FROM:
             yield Hit(
                 details,
@@ -148,7 +153,7 @@ def _claim_value(subject: Subject) -> Iterator[Hit]:
 
 def _child_flag(subject: Subject) -> Iterator[Hit]:
     claimant = subject.find(CLAIMANT)
-    birth = date_of(subject.find(CLAIMANT_PERSON), "DateOfBirth")
+    birth = subject.date_at(CLAIMANT_PERSON, "DateOfBirth")
     if claimant is None or birth is None:
         return
     age = age_on(birth, subject.ctx.sent_date)
@@ -162,7 +167,7 @@ def _child_flag(subject: Subject) -> Iterator[Hit]:
 
 def _accident_not_future(subject: Subject) -> Iterator[Hit]:
     accident = subject.find(ACCIDENT)
-    when = date_of(accident, "AccidentDate")
+    when = subject.date_at(ACCIDENT, "AccidentDate")
     if accident is not None and when is not None and when > subject.ctx.sent_date:
         yield Hit(
             accident,
@@ -173,10 +178,10 @@ def _accident_not_future(subject: Subject) -> Iterator[Hit]:
 
 def _birth_before_accident(subject: Subject) -> Iterator[Hit]:
     person = subject.find(CLAIMANT_PERSON)
-    birth = date_of(person, "DateOfBirth")
+    birth = subject.date_at(CLAIMANT_PERSON, "DateOfBirth")
     if person is None or birth is None:
         return
-    accident = date_of(subject.find(ACCIDENT), "AccidentDate")
+    accident = subject.date_at(ACCIDENT, "AccidentDate")
     limit, what = (
         (accident, "the accident date")
         if accident is not None
@@ -203,7 +208,9 @@ def _accident_time(subject: Subject) -> Iterator[Hit]:
 
 def _claimant_postcode(subject: Subject) -> Iterator[Hit]:
     address = subject.find(CLAIMANT_ADDRESS)
-    country = stripped(address, "Country").translate(_ASCII_LOWER)
+    country = stripped(address, "Country")
+    # ASCII lower case only (no Unicode case folding); str.lower is that, and quicker, on ASCII.
+    country = country.lower() if country.isascii() else country.translate(_ASCII_LOWER)
     if address is None or country not in UK_COUNTRIES or stripped(address, "AddressType") == "F":
         return
     postcode = value(address, "PostCode")
@@ -247,10 +254,10 @@ def _medical_details(subject: Subject) -> Iterator[Hit]:
     injury = subject.find(INJURY)
     if injury is None:
         return
-    if is_yes(injury, "TimeOffRequired"):
-        yield from required(injury, ("TimeOffPeriod",), "when TimeOffRequired is 1")
-    medical = injury.getparent()
+    if is_yes(injury, "TimeOffRequired") and value(injury, "TimeOffPeriod") is None:
+        yield Hit(injury, "@TimeOffPeriod", "TimeOffPeriod is required when TimeOffRequired is 1")
     if is_yes(injury, "HospitalAttendance") and subject.find(HOSPITAL) is None:
+        medical = injury.getparent()
         yield Hit(
             injury if medical is None else medical,
             "Hospital",
@@ -258,12 +265,12 @@ def _medical_details(subject: Subject) -> Iterator[Hit]:
         )
     if is_yes(injury, "OvernightDetention"):
         yield from required(injury, ("DaysNumber",), "when OvernightDetention is 1")
-    if is_yes(injury, "MedicalAttentionSeeking"):
+    first = date_of(injury, "MedicalAttentionFirstDate")
+    if first is None and is_yes(injury, "MedicalAttentionSeeking"):
         yield from required(
             injury, ("MedicalAttentionFirstDate",), "when MedicalAttentionSeeking is 1"
         )
-    first = date_of(injury, "MedicalAttentionFirstDate")
-    accident = date_of(subject.find(ACCIDENT), "AccidentDate")
+    accident = subject.date_at(ACCIDENT, "AccidentDate")
     if first is not None and accident is not None and first < accident:
         yield Hit(
             injury,
@@ -333,8 +340,10 @@ def _oic_reference(subject: Subject) -> Iterator[Hit]:
 
 def _reference_unique(subject: Subject) -> Iterator[Hit]:
     in_use = subject.ctx.reference_in_use
-    if in_use is None:
-        return
+    return iter(()) if in_use is None else _reference_hits(subject, in_use)
+
+
+def _reference_hits(subject: Subject, in_use: ReferenceInUse) -> Iterator[Hit]:
     company = subject.find(CR_COMPANY)
     reference = value(company, "ReferenceNumber")
     if company is not None and reference is not None and in_use(reference):
