@@ -64,10 +64,35 @@ VISIBLE = (
 )
 
 
-def floor(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    from floor_app import CHECK, TOKEN, _connect, journal
+_FLOOR = threading.local()  # floor_app's connection is one per process (sync workers)
 
-    state = _connect()
+
+def _floor_state() -> dict[str, Any]:
+    """floor_app's connection settings, one connection per gunicorn thread."""
+    if not hasattr(_FLOOR, "state"):
+        from floor_app import _sqlite_time
+
+        url = os.environ["FLOOR_DATABASE_URL"]
+        if url.startswith("sqlite"):
+            import sqlite3
+
+            conn: Any = sqlite3.connect(url.split("///", 1)[1], isolation_level=None, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            _FLOOR.state = {"conn": conn, "begin": "BEGIN IMMEDIATE", "p": "?",
+                            "stamp": _sqlite_time}  # fmt: skip
+        else:
+            import psycopg
+
+            conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+            _FLOOR.state = {"conn": conn, "begin": "BEGIN", "p": "%s", "stamp": lambda at: at}
+    return dict(_FLOOR.state)
+
+
+def floor(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    from floor_app import CHECK, TOKEN, journal
+
+    state = _floor_state()
     conn, p, stamp = state["conn"], state["p"], state["stamp"]
     raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
     found = TOKEN.search(raw)
