@@ -40,6 +40,7 @@ from gateway.service.claims import workflow as wf
 from gateway.service.claims.calendar_store import calendar_from_store
 from gateway.service.gateway import Call, JournalFacts
 from gateway.service.operator import system_entry
+from gateway.service.operator.acting import facing
 from gateway.service.unit_of_work import UnitOfWork
 from gateway.store.models import Claim, ClaimTimer
 
@@ -241,15 +242,7 @@ class TimeoutWorker:
 
     @contextmanager
     def _as_system(self, call: Call[None], claim: Claim) -> Iterator[JournalFacts]:
-        call.service = Service(claim.service)
-        call.facts = JournalFacts(
-            application_id=claim.application_id,
-            phase_before=claim.phase,
-            phase_after=claim.phase,
-            guid_before=claim.guid,
-            guid_after=claim.guid,
-        )
-        yield call.facts
+        yield facing(call, claim)
 
     def _journal(
         self, call: Call[None], claim: Claim, facts: JournalFacts, operation: str, detail: str
