@@ -39,8 +39,7 @@ from gateway.domain.services import Service, Side
 from gateway.service.claims import workflow as wf
 from gateway.service.claims.calendar_store import calendar_from_store
 from gateway.service.gateway import Call, JournalFacts
-from gateway.service.operator import system_entry
-from gateway.service.operator.acting import facing
+from gateway.service.operator.acting import claim_entry, facing
 from gateway.service.unit_of_work import UnitOfWork
 from gateway.store.models import Claim, ClaimTimer
 
@@ -248,20 +247,8 @@ class TimeoutWorker:
         self, call: Call[None], claim: Claim, facts: JournalFacts, operation: str, detail: str
     ) -> None:
         """A journal row by ``SYSTEM`` (no request: the stored message has an empty body)."""
-        system_entry(
-            call.uow,
-            call.settings,
-            call.now,
-            endpoint=ENDPOINT,
-            actor=ACTOR,
-            operation=operation,
-            service=Service(claim.service).process_name,
-            detail=detail,
-            application_id=claim.application_id,
-            phase=(facts.phase_before, facts.phase_after),
-            guid=(facts.guid_before, facts.guid_after),
-            transition=facts.transition,
-        )
+        call.facts = facts
+        claim_entry(call, claim, ENDPOINT, ACTOR, operation, detail)
 
     # ------------------------------------------------------------------------------ looping
     def run(

@@ -121,3 +121,20 @@ def system_entry(
             "truncated": False,
         },
     )
+
+
+def operator_entry(
+    uow: UnitOfWork,
+    settings: Settings,
+    operator: Operator,
+    now: datetime,
+    operation: str,
+    detail: str,
+    service: str | None = None,
+) -> None:
+    """The journal row of an operator function that names no claim (accounts, releases, the
+    Insurer Index, the calendar)."""
+    system_entry(
+        uow, settings, now, endpoint=ENDPOINT, actor=operator.actor, operation=operation,
+        service=service, detail=detail,
+    )  # fmt: skip

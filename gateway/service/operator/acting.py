@@ -49,13 +49,21 @@ def journal_claim(
     call: Call[None], operator: Operator, claim: Claim, operation: str, detail: str
 ) -> None:
     """The operator's journal row for one claim, with the facts ``facing`` started."""
+    claim_entry(call, claim, ENDPOINT, operator.actor, operation, detail)
+
+
+def claim_entry(
+    call: Call[None], claim: Claim, endpoint: str, actor: str, operation: str, detail: str
+) -> None:
+    """A journal row about ``claim`` that no A2A request made (an operator function, a
+    timeout), with the phases, GUIDs and transition of ``call.facts``."""
     facts = call.facts
     system_entry(
         call.uow,
         call.settings,
         call.now,
-        endpoint=ENDPOINT,
-        actor=operator.actor,
+        endpoint=endpoint,
+        actor=actor,
         operation=operation,
         service=Service(claim.service).process_name,
         detail=detail,

@@ -18,7 +18,11 @@ from gateway.config import Settings
 from gateway.domain.releases import RELEASE_VERSIONS
 from gateway.domain.services import Service
 from gateway.errors import BusinessRuleViolation, Violation
-from gateway.service.operator import ENDPOINT, Operator, OperatorRefused, system_entry
+from gateway.service.operator import (
+    Operator,
+    OperatorRefused,
+    operator_entry,
+)
 from gateway.service.unit_of_work import UnitOfWork
 from gateway.store import operator_queries as q
 
@@ -126,15 +130,8 @@ def _journal(
     service: Service,
     detail: str,
 ) -> None:
-    system_entry(
-        uow,
-        settings,
-        now,
-        endpoint=ENDPOINT,
-        actor=operator.actor,
-        operation="RELEASE_CONFIGURATION",
-        service=service.process_name,
-        detail=detail,
+    operator_entry(
+        uow, settings, operator, now, "RELEASE_CONFIGURATION", detail, service.process_name
     )
 
 

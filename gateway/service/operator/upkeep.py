@@ -26,7 +26,13 @@ from gateway.domain.deadlines import london_date
 from gateway.service.admin import ACCOUNT_LIFETIME, ensure_index_entries
 from gateway.service.claims.calendar_store import calendar_from_store
 from gateway.service.clock import as_utc
-from gateway.service.operator import ENDPOINT, Operator, OperatorRefused, system_entry
+from gateway.service.operator import (
+    ENDPOINT,
+    Operator,
+    OperatorRefused,
+    operator_entry,
+    system_entry,
+)
 from gateway.service.operator.acting import Report
 from gateway.service.unit_of_work import UnitOfWork
 from gateway.store import operator_queries as q
@@ -46,16 +52,7 @@ def _journal(
     operation: str,
     detail: str,
 ) -> None:
-    system_entry(
-        uow,
-        settings,
-        now,
-        endpoint=ENDPOINT,
-        actor=operator.actor,
-        operation=operation,
-        service=None,
-        detail=detail,
-    )
+    operator_entry(uow, settings, operator, now, operation, detail)
 
 
 def _administers(operator: Operator, organisation_id: str) -> None:
