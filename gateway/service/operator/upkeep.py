@@ -44,17 +44,6 @@ ADMIN_PROFILES: Final = frozenset({"CR_ADMIN", "COMP_ADMIN"})
 _WARNED: Final = "calendar.warned."
 
 
-def _journal(
-    uow: UnitOfWork,
-    settings: Settings,
-    operator: Operator,
-    now: datetime,
-    operation: str,
-    detail: str,
-) -> None:
-    operator_entry(uow, settings, operator, now, operation, detail)
-
-
 def _administers(operator: Operator, organisation_id: str) -> None:
     """The platform operator, or an administrator of ``organisation_id``."""
     if operator.is_platform:
@@ -94,7 +83,7 @@ def extend_account(
     if current is not None and current >= new:
         return f"user {user_id}: expires {current:%Y-%m-%d}, unchanged"
     user.account_expires_at = new
-    _journal(
+    operator_entry(
         uow,
         settings,
         operator,
@@ -146,7 +135,7 @@ def delete_stale_accounts(
             user.enabled, user.disabled_at = False, now
         organisation_id = user.organisation_id
         q.delete_account(uow.session, user, now)
-        _journal(
+        operator_entry(
             uow,
             settings,
             operator,
@@ -183,7 +172,7 @@ def add_index_entry(
     ):
         return f"{name!r}: already mapped to {organisation_id}"
     ensure_index_entries(uow, [(name, contact_name, organisation_id)])
-    _journal(
+    operator_entry(
         uow,
         settings,
         operator,
@@ -201,7 +190,7 @@ def remove_index_entry(
     _platform(operator, "the Insurer Index")
     if not q.remove_index_entry(uow.session, insurer_name):
         return f"{insurer_name!r}: not in the Insurer Index"
-    _journal(uow, settings, operator, now, "INSURER_INDEX", f"{insurer_name!r} removed")
+    operator_entry(uow, settings, operator, now, "INSURER_INDEX", f"{insurer_name!r} removed")
     return f"{insurer_name!r}: removed"
 
 
@@ -230,7 +219,7 @@ def set_link(
         uow.organisations.link(organisation_id, other_id)
     elif not q.unlink(uow.session, organisation_id, other_id):
         return f"{pair} were not linked"
-    _journal(
+    operator_entry(
         uow,
         settings,
         operator,
