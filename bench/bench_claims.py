@@ -273,6 +273,16 @@ def _sqlite(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- servers, load
+def sync_gunicorn(app: str, timeout: int | None = 60) -> list[str]:
+    """One of this directory's WSGI apps under gunicorn's sync workers, 2 of them, on a free
+    port (the floor and bare apps' settings)."""
+    cmd = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2",
+           "--worker-class", "sync"]  # fmt: skip
+    if timeout is not None:
+        cmd += ["--timeout", str(timeout)]
+    return [*cmd, "--chdir", str(ROOT / "bench"), app]
+
+
 def start(cmd: list[str], log: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
@@ -480,22 +490,7 @@ def measure_app(
 ) -> tuple[float, int]:
     """addClaim load on one of this directory's WSGI apps under the same gunicorn settings."""
     proc, port = start(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            "127.0.0.1:0",
-            "--workers",
-            "2",
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "60",
-            "--chdir",
-            str(ROOT / "bench"),
-            app,
-        ],
+        sync_gunicorn(app),
         work / f"{run}.log",
         env,
     )

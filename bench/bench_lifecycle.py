@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_claims import databases, seed, start, stop, token
+from bench_claims import databases, seed, start, stop, sync_gunicorn, token
 from lifecycle_paths import (
     MARK,
     PATH,
@@ -290,22 +290,7 @@ def floor_run(url: str, args: argparse.Namespace, work: Path, templates: tuple, 
     """addClaim requests per second of ``floor_claims`` on ``url`` (the gateway's tables)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     proc, port = start(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            "127.0.0.1:0",
-            "--workers",
-            "2",
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "60",
-            "--chdir",
-            str(ROOT / "bench"),
-            "floor_claims:app",
-        ],
+        sync_gunicorn("floor_claims:app"),
         work / "floor.log",
         {**base, "FLOOR_DATABASE_URL": url},
     )

@@ -136,20 +136,9 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
             proc.wait()
 
     def gunicorn(app: str) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            "127.0.0.1:0",
-            "--workers",
-            "2",
-            "--worker-class",
-            "sync",
-            "--chdir",
-            str(ROOT / "bench"),
-            app,
-        ]
+        from bench_claims import sync_gunicorn
+
+        return sync_gunicorn(app, timeout=None)
 
     servers = {
         "gateway": ([*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"], env),
