@@ -222,8 +222,10 @@ class GatewayService:
         # (_run). A legacy userAuth check writes the user row (failure counter): it writes from
         # the start, as the token operations themselves do.
         reads_first = req.era == "token" and req.operation not in AUTH_OPERATIONS
+        spec = self.operations.get(req.operation)
+        read_only = spec is not None and spec.reads_only
         try:
-            with self.database.unit_of_work(reads_first=reads_first) as uow:
+            with self.database.unit_of_work(reads_first=reads_first, read_only=read_only) as uow:
                 result = self._run(req, uow, now, facts)
                 body = answer(Done(result))
                 uow.start_writing()

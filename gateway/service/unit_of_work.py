@@ -35,6 +35,14 @@ class UnitOfWork:
     both parts are one transaction; on SQLite the snapshot ends and an IMMEDIATE transaction
     begins, so whatever the handler reads and writes is still one transaction.
 
+    A unit of work that is ``read_only`` as well (a read-only operation's request) reads on
+    PostgreSQL in autocommit, with no BEGIN and no COMMIT: under READ COMMITTED each statement
+    sees its own snapshot inside a transaction too, so its reads see exactly what they would
+    have seen. ``start_writing()`` then stays in autocommit when nothing was deferred: the one
+    write left is the journal entry, a single statement (its entry and its stored message in
+    one ``INSERT ... WITH``), atomic and durable by itself. A deferred write (the caller's hourly
+    activity stamp) begins a transaction for itself and the journal entry, as before.
+
     The unit of work owns the session's write-behind (``writes``): the rows its repositories
     add cheaply (new claims, and their packs, timers and notifications) wait there, and the
     hook installed by ``Database`` writes them before any statement that reads or changes their
@@ -48,7 +56,9 @@ class UnitOfWork:
         writer: WriterLock,
         read_factory: sessionmaker[Session] | None = None,
         write_bind: Engine | None = None,
+        autocommit_reads: bool = False,
     ) -> None:
+        self._autocommit_reads = autocommit_reads  # read_factory's sessions are in autocommit
         self._factory = session_factory
         self._write_bind = write_bind
         self._writer = writer
@@ -110,6 +120,11 @@ class UnitOfWork:
             self._writer.__enter__()
             self._locked = True
             session.bind = self._write_bind  # the next transaction begins IMMEDIATE
+        elif self._autocommit_reads:
+            if not self._deferred:
+                return  # the journal entry alone: one statement, in autocommit (see the class)
+            session.commit()
+            session.bind = self._write_bind  # a transaction for the deferred writes and the entry
         self._read_factory = None
         deferred, self._deferred = self._deferred, []
         for write in deferred:
@@ -138,13 +153,20 @@ class Database:
         self.read_sessions = sessionmaker(
             engine.execution_options(**{SNAPSHOT_OPTION: True}), expire_on_commit=False
         )
+        # PostgreSQL: a read-only request's reads, in autocommit (see ``UnitOfWork``).
+        self.autocommit_sessions = sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
         write_behind.install()
         self.writer = WriterLock(str(engine.url))
 
-    def unit_of_work(self, *, reads_first: bool = False) -> UnitOfWork:
-        """A unit of work; ``reads_first`` to begin from a read snapshot (see ``UnitOfWork``)."""
+    def unit_of_work(self, *, reads_first: bool = False, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; ``reads_first`` to begin from a read snapshot, ``read_only`` (with
+        it) when the only write will be the journal entry (see ``UnitOfWork``)."""
+        autocommit = reads_first and read_only and self.engine.dialect.name == "postgresql"
+        reads = self.autocommit_sessions if autocommit else self.read_sessions
         return UnitOfWork(
-            self.sessions, self.writer, self.read_sessions if reads_first else None, self.engine
+            self.sessions, self.writer, reads if reads_first else None, self.engine, autocommit
         )
 
     def dispose(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import threading
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 
 #: Execution option of an engine whose SQLite transactions begin as read snapshots (plain BEGIN).
 SNAPSHOT_OPTION = "gateway_snapshot"
@@ -49,7 +51,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.connection.dbapi_connection.execute("BEGIN" if snapshot else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _refuse_dead_connection)
+    return engine
+
+
+def _refuse_dead_connection(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """PostgreSQL: a pooled connection whose server has gone is replaced before it is used.
+
+    This is what ``pool_pre_ping`` is for, without its round trip on every checkout (a seventh
+    of a read-only request's time): an idle connection has nothing to read, so a socket that
+    is readable (the backend's goodbye after ``pg_terminate_backend``, a restart or an idle
+    timeout, or the end of the stream) means a dead one. ``DisconnectionError`` makes the pool
+    discard it and check out another, up to three times. A server that vanished without closing
+    its end (a partitioned network) is found by the request's first statement, as it would be
+    by a ping, and the pool is invalidated then."""
+    fd = dbapi_conn.fileno()
+    if fd < 0 or select.select([fd], [], [], 0)[0]:
+        raise DisconnectionError("the server closed the connection while it was pooled")
 
 
 class WriterLock:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, exists, func, or_, select, union
+from sqlalchemy import Row, bindparam, delete, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from gateway.store.driver import DriverStatement
 from gateway.store.models import (
     Claim,
     ClaimAttachment,
@@ -261,17 +262,22 @@ def unlink(session: Session, organisation_id: str, other_id: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------- settings
+_SETTINGS_LIKE = DriverStatement(
+    select(SystemSetting.key, SystemSetting.value).where(
+        SystemSetting.key.like(bindparam("pattern"), escape="/")
+    )
+)
+
+
 def settings_with_prefix(session: Session, prefix: str) -> dict[str, str]:
     """The settings whose key starts with ``prefix``. Every request of a release-dependent
-    operation asks (``getSystemProcessVersion`` included): a Core query on the session's
-    connection, without the ORM's execution (a third of a millisecond a request); the session's
-    own pending changes are flushed first, as the ORM's autoflush would."""
+    operation asks (``getSystemProcessVersion`` included), so it runs on the driver
+    (``gateway.store.driver``); the session's own pending changes are flushed first, as the
+    ORM's autoflush would."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    query = select(SystemSetting.key, SystemSetting.value).where(
-        SystemSetting.key.startswith(prefix, autoescape=True)
-    )
-    return {str(row[0]): str(row[1]) for row in session.connection().execute(query)}
+    pattern = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    return {str(k): str(v) for k, v in _SETTINGS_LIKE.rows(session, {"pattern": pattern})}
 
 
 def put_setting(session: Session, key: str, value: str | None) -> bool:

@@ -7,11 +7,10 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, bindparam, delete, func, insert, or_, select, text, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.expression import ClauseElement
 
 from gateway.store.db import SNAPSHOT_OPTION
+from gateway.store.driver import DriverStatement
 from gateway.store.models import (
     BankHoliday,
     Branch,
@@ -94,9 +93,6 @@ def _access_query() -> Any:
 
 
 _ACCESS_QUERY = _access_query()
-# Table-level inserts skip the ORM's bulk-persistence bookkeeping: one row each, every request.
-_JOURNAL_INSERT = insert(JournalEntry.__table__)  # type: ignore[arg-type]
-_MESSAGE_INSERT = insert(StoredMessage.__table__)  # type: ignore[arg-type]
 _JOURNAL_COLUMNS = tuple(c.key for c in JournalEntry.__table__.columns if c.key != "id")
 _MESSAGE_COLUMNS = tuple(c.key for c in StoredMessage.__table__.columns)
 # PostgreSQL: both rows in one statement (one round trip per request, not two).
@@ -110,31 +106,19 @@ _JOURNAL_AND_MESSAGE_PG = (
     )
 )
 _users, _claims = User.__table__, Claim.__table__
-#: The driver's SQL of the statements ``_on_driver`` runs, compiled once: id(statement) -> SQL.
-_DRIVER_SQL: dict[int, str] = {}
-
-
-def _on_driver(session: Session, statement: ClauseElement, params: Mapping[str, Any]) -> Any:
-    """PostgreSQL: run ``statement`` (a module-level constant) in the session's transaction
-    straight on the driver, as a server-side prepared statement, and return the driver's cursor.
-
-    For the token check of every request: SQLAlchemy's execution (context, events, result
-    wrapping) costs more CPU than the round trip itself. It reads no table the write-behind holds
-    rows for (tokens, users, organisations), so skipping its ``before_execute`` hook changes
-    nothing. SQLAlchemy's engine events do not see it (nor the counts of ``bench_layers``). A
-    driver error is raised as SQLAlchemy's (``DBAPIError.instance``), and a broken connection is
-    invalidated, as SQLAlchemy's own execution would."""
-    conn = session.connection()
-    sql = _DRIVER_SQL.get(id(statement))
-    if sql is None:
-        sql = _DRIVER_SQL[id(statement)] = str(statement.compile(dialect=conn.dialect))
-    driver = conn.connection.driver_connection
-    try:
-        return driver.execute(sql, params, prepare=True)  # type: ignore[union-attr]
-    except driver.Error as exc:  # type: ignore[union-attr]
-        if conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None):
-            conn.invalidate(exc)
-        raise DBAPIError.instance(sql, params, exc, driver.Error) from exc  # type: ignore[union-attr]
+# The token check and the journal entry run on every request: straight on the driver.
+_ACCESS = DriverStatement(_ACCESS_QUERY)
+_JOURNAL_AND_MESSAGE = DriverStatement(_JOURNAL_AND_MESSAGE_PG)
+_JOURNAL = DriverStatement(
+    insert(JournalEntry.__table__).values(  # type: ignore[arg-type]
+        {key: bindparam(key) for key in _JOURNAL_COLUMNS}
+    )
+)
+_MESSAGE = DriverStatement(
+    insert(StoredMessage.__table__).values(  # type: ignore[arg-type]
+        {key: bindparam(key) for key in _MESSAGE_COLUMNS}
+    )
+)
 
 
 #: The rows a workflow step adds beside its claim (the write-behind writes each table's at once).
@@ -357,13 +341,10 @@ class TokenRepository:
     def access_row(self, token_hash: str) -> AccessRow | None:
         """Everything an access-token check needs, in one query: token, family, both users and
         the asUser's organisation (None when the token is unknown)."""
-        params = {"token_hash": token_hash}
-        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
-            row = _on_driver(self.session, _ACCESS_QUERY, params).fetchone()
-        else:
-            row = self.session.connection().execute(_ACCESS_QUERY, params).first()
-        if row is None:
+        rows = _ACCESS.rows(self.session, {"token_hash": token_hash})
+        if not rows:
             return None
+        row = rows[0]
         width = len(AccountView._fields)
         kind, expires_at, family_id, client_id, revoked_at = row[:5]
         return AccessRow(
@@ -457,16 +438,16 @@ class JournalRepository:
         entry, message = _fitted(entry, _JOURNAL_LENGTHS), _fitted(message, _MESSAGE_LENGTHS)
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":
-            conn.execute(
-                _JOURNAL_AND_MESSAGE_PG,
+            _JOURNAL_AND_MESSAGE.on(
+                conn,
                 {
                     **{f"j_{key}": entry[key] for key in _JOURNAL_COLUMNS},
                     **{f"m_{key}": message[key] for key in _MESSAGE_COLUMNS},
                 },
             )
             return
-        conn.execute(_JOURNAL_INSERT, entry)
-        conn.execute(_MESSAGE_INSERT, message)
+        _JOURNAL.on(conn, entry)
+        _MESSAGE.on(conn, message)
 
     def message(self, correlation_id: str) -> StoredMessage | None:
         return self.session.get(StoredMessage, correlation_id)
