@@ -3,7 +3,18 @@
 No DTD is loaded, no entity is expanded, nothing is fetched from the network, and size, depth
 and element-count limits hold before any work is done on the content. A document that declares a
 DTD, an entity or carries a processing instruction is refused as a forbidden construct, never
-parsed further. The callers decide what a refusal means on the wire (SOAP Fault for an envelope,
+parsed further.
+
+One exception, for packs judged by an XSD (``defer_depth=True``, decision 0012): the depth limit
+may be checked after the schema has judged the document, and only when the schema refused it.
+Every pack XSD is non-recursive and wildcard-free, so a document it accepts is no deeper than
+the schema's deepest element path, which is below ``PACK_LIMITS.max_depth``
+(``tests/unit/test_hardened_depth_bound.py`` computes it for every pack XSD of every release).
+The size limit still holds before parsing, libxml2's own depth limit (256) during it, and the
+element count before the schema sees the document; ``check_depth`` must run before a refused
+document's schema errors are reported or any rule reads it.
+
+The callers decide what a refusal means on the wire (SOAP Fault for an envelope,
 ``Failure`` for a pack): this module raises the pack flavour, ``gateway.soap`` re-raises for
 envelopes.
 """
@@ -51,11 +62,14 @@ def _new_parser() -> etree.XMLParser:
 _PARSER = _new_parser()
 
 
-def parse_bytes(data: bytes, limits: XmlLimits | None = None) -> etree._ElementTree:
+def parse_bytes(
+    data: bytes, limits: XmlLimits | None = None, *, defer_depth: bool = False
+) -> etree._ElementTree:
     """Parse ``data`` as an untrusted XML document and return its tree.
 
     Raises ``XmlLimitExceeded`` (size, depth, element count), ``XmlForbiddenConstruct`` (DTD,
     entity declaration or reference, processing instruction) or ``XmlNotWellFormed``.
+    ``defer_depth`` leaves the depth limit to the caller's ``check_depth`` (module docstring).
     """
     if limits is not None and len(data) > limits.max_bytes:
         raise XmlLimitExceeded(
@@ -74,22 +88,31 @@ def parse_bytes(data: bytes, limits: XmlLimits | None = None) -> etree._ElementT
     tree = root.getroottree()
     _refuse_forbidden(tree, data)
     if limits is not None:
-        _check_shape(root, limits, len(data))
+        _check_count(root, limits, len(data))
+        if not defer_depth:
+            check_depth(root, limits)
     return tree
 
 
-def parse_text(text: str, limits: XmlLimits | None = PACK_LIMITS) -> etree._ElementTree:
+def parse_text(
+    text: str, limits: XmlLimits | None = PACK_LIMITS, *, defer_depth: bool = False
+) -> etree._ElementTree:
     """Parse an embedded pack carried as text inside an ``xs:string`` element.
 
     The XML declaration is dropped first: the text has already been decoded, so whatever encoding
     the declaration claims (.NET clients say ``utf-16``) is no longer true and is ignored.
+    ``defer_depth`` as for ``parse_bytes``.
     """
     if limits is not None and len(text) > limits.max_bytes:
         raise XmlLimitExceeded(
             f"document of {len(text)} characters exceeds the limit of {limits.max_bytes}"
         )
     body = _XML_DECLARATION.sub("", text, count=1)
-    return parse_bytes(body.encode("utf-8"), None if limits is None else _unbounded(limits))
+    return parse_bytes(
+        body.encode("utf-8"),
+        None if limits is None else _unbounded(limits),
+        defer_depth=defer_depth,
+    )
 
 
 def _unbounded(limits: XmlLimits) -> XmlLimits:
@@ -153,13 +176,20 @@ def _may_hold_pi(data: bytes, encoding: str | None) -> bool:
     return data.find(b"?", start) >= 0
 
 
-def _check_shape(root: etree._Element, limits: XmlLimits, size: int) -> None:
+def _check_count(root: etree._Element, limits: XmlLimits, size: int) -> None:
     # Every element takes at least four characters (``<a/>``), so a document shorter than four
     # times the limit cannot exceed it: counting the elements is needed for big documents only.
     big = size >= 4 * (limits.max_elements + 1)
     if big and float(_COUNT_ELEMENTS(root)) > limits.max_elements:  # type: ignore[arg-type]
         raise XmlLimitExceeded(f"more than {limits.max_elements} elements")
-    if _deeper_than(limits.max_depth)(root):
+
+
+def check_depth(root: etree._Element, limits: XmlLimits | None = PACK_LIMITS) -> None:
+    """``XmlLimitExceeded`` when an element of ``root``'s document is nested too deep.
+
+    ``parse_bytes`` calls it unless told ``defer_depth``; the XPath walks the whole tree.
+    """
+    if limits is not None and _deeper_than(limits.max_depth)(root):
         raise XmlLimitExceeded(f"nesting depth exceeds {limits.max_depth}")
 
 
