@@ -89,8 +89,8 @@ def _any_other_title(root: etree._Element) -> bool:
     """False when no PersonalDetails anywhere in the document has TitleType 5, so that
     ``_OTHER_TITLE`` (those of the claimant's side and the other parties) finds none.
 
-    Most CNFs have none: a walk in C over the elements and one attribute read each costs half
-    the XPath's predicates (about 5 us a document).
+    Most CNFs have none: a walk in C over the elements with one attribute read each costs about
+    half of the XPath and its predicates, which then runs only when some PersonalDetails says 5.
     """
     for person in root.iter("PersonalDetails"):  # noqa: SIM110 (any() adds a generator)
         if person.get("TitleType") == "5":
