@@ -10,6 +10,7 @@ message loses the element/attribute prefix and every quoted document value is ma
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -56,13 +57,20 @@ def _violation(tree: etree._ElementTree, entry: etree._LogEntry) -> Violation:
 
 def _document_value(tree: etree._ElementTree, path: str, attribute: str | None) -> str | None:
     try:
-        nodes = tree.xpath(path)
+        nodes = _xpath(path)(tree)
     except etree.XPathError:
         return None
     if not isinstance(nodes, list) or not nodes or not isinstance(nodes[0], etree._Element):
         return None
     node = nodes[0]
     return node.get(attribute) if attribute else node.text
+
+
+@lru_cache(maxsize=256)
+def _xpath(path: str) -> etree.XPath:
+    # The same few element paths come back document after document; ``tree.xpath`` would
+    # compile each again (a failed compilation raises and is not cached).
+    return etree.XPath(path)
 
 
 def _mask_quoted(message: str, name: str | None) -> str:

@@ -245,3 +245,14 @@ def test_schemas_export_refuses_broken_schemas(tmp_path: Path) -> None:
     done = run("schemas", "export", str(tmp_path / "out"), "--schemas", str(tmp_path))
     assert done.returncode == 2
     assert "missing" in done.stderr
+
+
+@pytest.mark.parametrize("size", [0, 1, 65_535, 65_536, 65_537, 3 * 65_536 + 5])
+def test_files_are_read_whole(tmp_path: Path, size: int) -> None:
+    # The reader takes 64 KiB a system call: a file of any length comes back byte for byte.
+    path = tmp_path / "f.xml"
+    data = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    path.write_bytes(data)
+    assert cli._read(str(path)) == data
+    with pytest.raises(OSError, match="No such file"):
+        cli._read(str(tmp_path / "missing.xml"))

@@ -930,6 +930,29 @@ def test_rules_read_leniently() -> None:
     )
 
 
+def test_other_titles_of_the_claim_s_people_only_in_document_order() -> None:
+    """CNF-09 judges the PersonalDetails of the claim's sides and of the other parties, each
+    with TitleType exactly 5, in document order; one elsewhere in the document is none of them
+    (the rule skips its XPath when no PersonalDetails says 5, so both cases are pinned here)."""
+    other = "OtherPartyDetails"
+    party = (
+        f'<{other}><OtherParty><PersonalDetails TitleType="5"/></OtherParty>'
+        '<OtherParty><PersonalDetails TitleType=" 5"/></OtherParty>'
+        f'<OtherParty><PersonalDetails TitleType="5" OtherTitle="Rev"/></OtherParty></{other}>'
+    )
+    stray = '<Extra><PersonalDetails TitleType="5"/></Extra>'
+    xml = edit(CNF_RTA_R7, PERSON, TitleType="5")
+    xml = edit(xml, "ClaimAndClaimantDetails/DefendantDetails/PersonalDetails", TitleType="5")
+    xml = xml.replace("</DocumentInput>", f"{stray}{party}</DocumentInput>")
+    hits = [v.path for v in judge(xml) if v.rule == "CNF-09"]
+    assert hits == [
+        f"{DOC}/ClaimAndClaimantDetails/DefendantDetails/PersonalDetails/@OtherTitle",
+        f"{CLAIMANT}/PersonalDetails/@OtherTitle",
+        f"{DOC}/{other}/OtherParty[1]/PersonalDetails/@OtherTitle",
+    ]
+    assert judge(CNF_RTA_R7.replace("</DocumentInput>", f"{stray}</DocumentInput>")) == []
+
+
 # ------------------------------------------------------------------------ which rules apply
 SPEC_RULES = (
     [f"CNF-{n:02d}" for n in range(1, 16)]

@@ -49,18 +49,27 @@ class Prefetch:
         """Every path's first element under ``root``, or None."""
         found = self._none.copy()
         by_tag = self._by_tag
-        # A union of element paths: a list of elements, in document order.
-        for element in cast("list[etree._Element]", self._xpath(root)):
-            path = by_tag[element.tag]
-            if found[path] is None:
-                found[path] = element
+        # A union of element paths: a list of elements, in document order; filed from the last
+        # one back, the first of a tag is the one left.
+        for element in reversed(cast("list[etree._Element]", self._xpath(root))):
+            found[by_tag[element.tag]] = element
         return found
 
 
 class Subject:
     """The pack being judged: its root, the claim's service and release, and the context."""
 
-    __slots__ = ("_dates", "_found", "_prefetch", "ctx", "pack", "release", "root", "service")
+    __slots__ = (
+        "_dates",
+        "_found",
+        "_prefetch",
+        "ctx",
+        "is_rta",
+        "pack",
+        "release",
+        "root",
+        "service",
+    )
 
     def __init__(
         self,
@@ -79,10 +88,8 @@ class Subject:
         self._found: dict[str, etree._Element | None] = {}
         self._dates: dict[tuple[str, str], date | None] = {}
         self._prefetch = prefetch
-
-    @property
-    def is_rta(self) -> bool:
-        return self.service is Service.RTA
+        #: True for an RTA claim (several rules ask; an attribute, not a property, for speed).
+        self.is_rta = service is Service.RTA
 
     def find(self, path: str) -> etree._Element | None:
         """The first element at ``path`` (``A/B/C``, child steps only) below the root.

@@ -85,6 +85,19 @@ _OTHER_TITLE = etree.XPath(
 )
 
 
+def _any_other_title(root: etree._Element) -> bool:
+    """False when no PersonalDetails anywhere in the document has TitleType 5, so that
+    ``_OTHER_TITLE`` (those of the claimant's side and the other parties) finds none.
+
+    Most CNFs have none: a walk in C over the elements with one attribute read each costs about
+    half of the XPath and its predicates, which then runs only when some PersonalDetails says 5.
+    """
+    for person in root.iter("PersonalDetails"):  # noqa: SIM110 (any() adds a generator)
+        if person.get("TitleType") == "5":
+            return True
+    return False
+
+
 def claim_type(subject: Subject) -> str | None:
     """EL/PL ``ClaimDetails/@ClaimType`` (C30): ``EL``, ``ELD`` or ``PL``; None for RTA."""
     return None if subject.is_rta else value(subject.find(CLAIM_DETAILS), "ClaimType")
@@ -241,7 +254,7 @@ def _nino(subject: Subject) -> Iterator[Hit]:
 
 
 def _other_title_and_type(subject: Subject) -> Iterator[Hit]:
-    found = _OTHER_TITLE(subject.root)
+    found = _OTHER_TITLE(subject.root) if _any_other_title(subject.root) else ()
     for person in found if isinstance(found, list) else ():
         if isinstance(person, etree._Element):
             yield from required(person, ("OtherTitle",), "when TitleType is 5 (Other)")
