@@ -4,6 +4,7 @@ gone: found without a ping, replaced without an error."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,10 +16,11 @@ from sqlalchemy import create_engine, event, insert, select, text
 from gateway.service.unit_of_work import Database
 from gateway.store import operator_queries
 from gateway.store.driver import DriverStatement
-from gateway.store.models import Claim, JournalEntry, StoredMessage, Token, TokenFamily, User
+from gateway.store.models import Claim, StoredMessage, Token, TokenFamily, User
 from gateway.store.repositories import _ACCESS_QUERY
 from tests.conftest import fresh_database
 from tests.integration.test_unit_of_work import _database
+from tests.integration.test_write_behind import journal_row
 
 AT = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -40,27 +42,15 @@ def _seed_token(database: Database) -> None:
 
 
 def _journal_row(correlation: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    entry: dict[str, Any] = {c.key: None for c in JournalEntry.__table__.columns}
-    del entry["id"]
-    entry.update(
-        at=AT,
-        correlation_id=correlation,
+    entry, message = journal_row(
+        correlation,
+        AT,
         endpoint="/PIP.WSTK/PIPWSTK",
         operation="getSystemProcessVersion",
-        outcome="Ok",
-        duration_ms=1,
         request_bytes=10,
         response_bytes=20,
     )
-    message = {
-        "correlation_id": correlation,
-        "received_at": AT,
-        "expires_at": AT + timedelta(days=30),
-        "endpoint": "/PIP.WSTK/PIPWSTK",
-        "body": b"<r/>",
-        "truncated": False,
-    }
-    return entry, message
+    return entry, {**message, "expires_at": AT + timedelta(days=30)}
 
 
 def test_driver_rows_are_the_rows_sqlalchemy_gives(database_url: str) -> None:
@@ -190,6 +180,11 @@ def test_a_pooled_connection_whose_server_went_is_replaced_without_an_error(
     killer = create_engine(pg_database_url, isolation_level="AUTOCOMMIT")
     with killer.connect() as conn:
         assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": before}).scalar()
+        # pg_terminate_backend only signals: wait until the backend has gone (closed its end)
+        gone = text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
+        deadline = time.monotonic() + 5
+        while not conn.execute(gone, {"pid": before}).scalar() and time.monotonic() < deadline:
+            time.sleep(0.01)
     killer.dispose()
     for _ in range(3):  # every pooled connection is tried; none fails
         with database.unit_of_work() as uow:

@@ -216,11 +216,15 @@ def test_two_claims_added_in_one_unit_of_work_get_their_own_ids(database_url: st
     database.dispose()
 
 
-def _journal(uow: UnitOfWork, correlation: str) -> None:
+def journal_row(
+    correlation: str, at: datetime = AT, **entry_values: Any
+) -> tuple[dict[str, object], dict[str, object]]:
+    """A journal entry (every column but its id) and its stored message, as the service writes
+    them; ``entry_values`` replace the entry's defaults."""
     entry: dict[str, object] = {c.key: None for c in JournalEntry.__table__.columns}
     del entry["id"]
     entry.update(
-        at=AT,
+        at=at,
         correlation_id=correlation,
         endpoint="rta",
         operation="addClaim",
@@ -229,15 +233,20 @@ def _journal(uow: UnitOfWork, correlation: str) -> None:
         request_bytes=1,
         response_bytes=1,
     )
+    entry.update(entry_values)
     message = {
         "correlation_id": correlation,
-        "received_at": AT,
-        "expires_at": AT,
-        "endpoint": "rta",
+        "received_at": at,
+        "expires_at": at,
+        "endpoint": entry["endpoint"],
         "body": b"<r/>",
         "truncated": False,
     }
-    uow.journal.append(entry, message)
+    return entry, message
+
+
+def _journal(uow: UnitOfWork, correlation: str) -> None:
+    uow.journal.append(*journal_row(correlation))
 
 
 def test_an_add_claim_unit_of_work_keeps_its_statement_count(database_url: str) -> None:
