@@ -224,13 +224,18 @@ class GatewayService:
         reads_first = req.era == "token" and req.operation not in AUTH_OPERATIONS
         spec = self.operations.get(req.operation)
         read_only = spec is not None and spec.reads_only
+        committing: list[Any] = []  # the result, once its COMMIT has been asked for
         try:
             with self.database.unit_of_work(reads_first=reads_first, read_only=read_only) as uow:
                 result = self._run(req, uow, now, facts)
                 body = answer(Done(result))
                 uow.start_writing()
-                self._journal(uow, req, facts, "Ok", None, facts.note, started, len(body), now)
-                uow.commit()
+                committing.append(result)
+                uow.commit(
+                    last=lambda: self._journal(
+                        uow, req, facts, "Ok", None, facts.note, started, len(body), now
+                    )
+                )
                 return body
         except Refusal as refusal:
             body = answer(Refused(refusal))
@@ -238,6 +243,11 @@ class GatewayService:
             return body
         except Exception:
             log.exception("incident %s in %s", req.correlation_id, req.operation)
+            if committing and self._committed(req.correlation_id):
+                # The server committed, but the connection was lost before its answer came
+                # back: the work and its Ok entry are durable, and the caller is told so.
+                log.warning("%s: committed although the commit failed; answered Ok", req.operation)
+                return answer(Done(committing[0]))
             body = answer(Failed(req.correlation_id))
             self._journal_alone(req, facts, "Error", None, started, len(body), now)
             return body
@@ -256,6 +266,17 @@ class GatewayService:
             log.exception("could not journal fault %s", req.correlation_id)
 
     # -------------------------------------------------------------------------------- internals
+    def _committed(self, correlation_id: str) -> bool:
+        """Whether the journal holds the Ok entry of the request ``correlation_id``: whether a
+        COMMIT whose answer was lost with its connection took effect (it writes that entry)."""
+        try:
+            with self.database.unit_of_work() as uow:
+                entry = uow.journal.by_correlation(correlation_id)
+                return entry is not None and entry.outcome == "Ok"
+        except Exception:
+            log.exception("could not read the journal entry of %s", correlation_id)
+            return False
+
     def _run(self, req: ServiceRequest, uow: UnitOfWork, now: datetime, facts: JournalFacts) -> Any:
         decoded = req.decode()
         if req.operation in AUTH_OPERATIONS:  # journaled even if the request is refused next
@@ -340,18 +361,19 @@ class GatewayService:
         with self.database.unit_of_work() as uow:
             if refusal is not None:
                 self._refusal_bookkeeping(uow, refusal, now)
-            self._journal(
-                uow,
-                req,
-                facts,
-                outcome,
-                refusal.key if refusal else ("INTERNAL_ERROR" if outcome == "Error" else None),
-                refusal.rendered(req.label) if refusal else None,
-                started,
-                response_bytes,
-                now,
+            uow.commit(
+                last=lambda: self._journal(
+                    uow,
+                    req,
+                    facts,
+                    outcome,
+                    refusal.key if refusal else ("INTERNAL_ERROR" if outcome == "Error" else None),
+                    refusal.rendered(req.label) if refusal else None,
+                    started,
+                    response_bytes,
+                    now,
+                )
             )
-            uow.commit()
 
     def _refusal_bookkeeping(self, uow: UnitOfWork, refusal: Refusal, now: datetime) -> None:
         failed = refusal.context.get("failed_login")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.store import write_behind
 from gateway.store.db import SNAPSHOT_OPTION, WriterLock
 from gateway.store.documents import DocumentRepository
+from gateway.store.driver import driver_error
 from gateway.store.repositories import (
     CalendarRepository,
     ClaimRepository,
@@ -130,8 +132,53 @@ class UnitOfWork:
         for write in deferred:
             write()
 
-    def commit(self) -> None:
-        self.session.commit()  # the write-behind's hook writes what is pending first
+    def commit(self, last: Callable[[], None] | None = None) -> None:
+        """Make the work durable; ``last`` (a request's journal entry) is written after
+        everything else, just before the COMMIT.
+
+        On PostgreSQL, in a transaction, the rows the write-behind holds, ``last`` and the
+        COMMIT go to the server together in libpq's pipeline mode: one round trip, where each
+        was one before (an addClaim's claim, pack, document, timers, notifications, journal
+        entry and COMMIT were seven). The ORM's own changes are flushed first, outside the
+        pipeline (their UPDATEs check the rows they matched), and, as before, after the rows
+        the write-behind held when commit began (a changed row may point at one of them): those
+        then go in a pipeline of their own. A statement that fails in the pipeline fails the
+        COMMIT, which raises SQLAlchemy's error for it; nothing is committed. Elsewhere (SQLite,
+        autocommit) this is ``last`` and then the session's commit."""
+        session = self.session
+        driver = self._pipelining_driver()
+        if driver is None:
+            if last is not None:
+                last()
+            session.commit()  # the write-behind's hook writes what is pending first
+            return
+        conn = session.connection()
+        try:
+            if session.new or session.dirty or session.deleted:
+                if self.writes.pending:
+                    with driver.pipeline():
+                        self.writes.write(conn)
+                session.flush()
+            with driver.pipeline():
+                self.writes.write(conn)
+                if last is not None:
+                    last()
+                # Queued as a statement: psycopg's commit() would sync here, and the end of
+                # the pipeline syncs again (two round trips where one carries everything).
+                driver.execute("COMMIT")
+        except driver.Error as exc:
+            raise driver_error(conn, exc, "COMMIT", None) from exc
+        session.commit()  # SQLAlchemy's side of it: the server's transaction has ended
+
+    def _pipelining_driver(self) -> Any:
+        """The psycopg connection of this unit of work's PostgreSQL transaction (begun here if
+        nothing has begun it: psycopg sends the BEGIN with the first statement, in the
+        pipeline), or None."""
+        session = self.session
+        if session.get_bind().dialect.name != "postgresql":
+            return None
+        driver = session.connection().connection.driver_connection
+        return None if driver is None or driver.autocommit else driver
 
     #: Errors a database raises when a transaction lost a race (deadlock victim, lock timeout):
     #: nothing was committed and the work may be retried.

@@ -66,7 +66,10 @@ def _refuse_dead_connection(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
     discard it and check out another, up to three times. A server that vanished without closing
     its end (a partitioned network) is found by the request's first statement, as it would be
     by a ping, and the pool is invalidated then."""
-    fd = dbapi_conn.fileno()
+    try:
+        fd = dbapi_conn.fileno()  # a connection the driver has closed has none: it raises
+    except Exception as exc:
+        raise DisconnectionError("the pooled connection is closed") from exc
     if fd < 0 or select.select([fd], [], [], 0)[0]:
         raise DisconnectionError("the server closed the connection while it was pooled")
 

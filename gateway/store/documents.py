@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gateway.store.models import PrintableDocument
 from gateway.store.write_behind import WriteBehind
 
-_INSERT = insert(PrintableDocument)
+_INSERT = insert(PrintableDocument).inline()  # no RETURNING (see repositories._PACK_INSERT)
 
 
 class DocumentView(NamedTuple):

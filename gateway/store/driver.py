@@ -53,6 +53,19 @@ class _Compiled:
     prepare: bool
 
 
+def driver_error(conn: Connection, exc: Any, sql: str, params: Any) -> Exception:
+    """The SQLAlchemy error for ``exc``, a driver error raised outside SQLAlchemy's execution
+    (a driver statement, a pipelined commit), after doing what SQLAlchemy does for its own: a
+    lost connection is invalidated, and with it every connection the pool handed out before
+    (the server that dropped one has dropped them all: none is used again)."""
+    record = conn.connection
+    if conn.dialect.is_disconnect(exc, record.dbapi_connection, None) and not conn.invalidated:
+        conn.engine.pool._invalidate(record, exc)  # as Connection._handle_dbapi_exception does
+        conn.invalidate(exc)
+    error: Exception = DBAPIError.instance(sql, params, exc, conn.dialect.loaded_dbapi.Error)
+    return error
+
+
 class DriverStatement:
     """One module-level Core statement, run on the driver (see the module)."""
 
@@ -92,9 +105,7 @@ class DriverStatement:
             # (``cursor.description`` would build a column object per column every time)
             found = cursor.fetchall() if compiled.returns_rows else []
         except driver.Error as exc:
-            if conn.dialect.is_disconnect(exc, record.dbapi_connection, None):
-                conn.invalidate(exc)
-            raise DBAPIError.instance(compiled.sql, arguments, exc, driver.Error) from exc
+            raise driver_error(conn, exc, compiled.sql, arguments) from exc
         results = compiled.results
         if results is None or not found:
             return found

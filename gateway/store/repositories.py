@@ -122,16 +122,21 @@ _MESSAGE = DriverStatement(
 
 
 #: The rows a workflow step adds beside its claim (the write-behind writes each table's at once).
-_PACK_INSERT = insert(ClaimPack.__table__)  # type: ignore[arg-type]
-_TIMER_INSERT = insert(ClaimTimer.__table__)  # type: ignore[arg-type]
-_NOTIFICATION_INSERT = insert(Notification.__table__)  # type: ignore[arg-type]
+#: ``inline()``: no RETURNING of the new row's id, which nothing reads (and which would make a
+#: single row wait for its answer inside the commit's pipeline, ``UnitOfWork.commit``).
+_PACK_INSERT = insert(ClaimPack.__table__).inline()  # type: ignore[arg-type]
+_TIMER_INSERT = insert(ClaimTimer.__table__).inline()  # type: ignore[arg-type]
+_NOTIFICATION_INSERT = insert(Notification.__table__).inline()  # type: ignore[arg-type]
 _REACHABLE = (
     select(_users.c.user_id, _users.c.profiles, _users.c.branch_id)
     .where(_users.c.organisation_id == bindparam("organisation"), _users.c.enabled.is_(True))
     .order_by(_users.c.user_id)
 )
-_HOLIDAYS = select(BankHoliday.__table__.c.day, BankHoliday.__table__.c.title).order_by(
-    BankHoliday.__table__.c.day
+#: Read by every request that computes a deadline: on the driver (``gateway.store.driver``).
+_HOLIDAYS = DriverStatement(
+    select(BankHoliday.__table__.c.day, BankHoliday.__table__.c.title).order_by(
+        BankHoliday.__table__.c.day
+    )
 )
 _REFERENCE_IN_USE = (
     select(_claims.c.id)
@@ -800,9 +805,7 @@ class CalendarRepository:
 
     def holidays(self) -> tuple[tuple[date, str], ...]:
         """Every (day, title) of the bank-holiday table, in order."""
-        return tuple(
-            (day, title) for day, title in self.session.connection().execute(_HOLIDAYS).all()
-        )
+        return tuple(_HOLIDAYS.rows(self.session, {}))
 
     def in_year(self, year: int | None = None) -> Sequence[BankHoliday]:
         query = select(BankHoliday).order_by(BankHoliday.day)

@@ -73,8 +73,7 @@ def _apply_cnf(call: Call[Any], claim: Claim, validated: ValidatedPack, sent: da
 
 def _judge_cnf(call: Call[m.AddClaim]) -> tuple[str, ValidatedPack]:
     """addClaim's pack, judged against the current release before the request starts writing."""
-    name = releases.current_release(call.uow, call.settings, call.service)
-    releases.require_open(call.uow, call.settings, call.service, name)
+    name = releases.open_current_release(call.uow, call.settings, call.service)
     release = call.env.registry.release(call.service, name)
     return _validate(call, release.name, Pack.CNF, required(call.request.claim_xml, "claim_xml"))
 

@@ -61,9 +61,21 @@ def current_release(uow: UnitOfWork, settings: Settings, service: Service) -> st
     return state(uow, settings, service).current
 
 
+def open_current_release(uow: UnitOfWork, settings: Settings, service: Service) -> str:
+    """``addClaim``: the current release, read once, refused if it is closed (as
+    ``require_open`` refuses)."""
+    found = state(uow, settings, service)
+    _require_open(found, service, found.current)
+    return found.current
+
+
 def require_open(uow: UnitOfWork, settings: Settings, service: Service, release: str) -> None:
     """``addClaim``: a release closed to new claims refuses them (``BUSINESS_RULE``)."""
-    if release in state(uow, settings, service).closed:
+    _require_open(state(uow, settings, service), service, release)
+
+
+def _require_open(found: ReleaseState, service: Service, release: str) -> None:
+    if release in found.closed:
         raise BusinessRuleViolation(
             [
                 Violation(
