@@ -240,11 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'total':32}{cells}")
     print(
         "== database work (SQLAlchemy engine events in the worker; round trips on PostgreSQL: "
-        "the statements, and a BEGIN and a COMMIT per transaction)"
+        "each time the worker waits for the server, the rate counter's statement and a "
+        "pipelined commit included, see profiled_serve.py)"
     )
     for name, (_shares, counts, requests, _wall) in results.items():
         transactions = counts["commits"] + counts["rollbacks"]
-        trips = counts["statements"] + (2 * transactions if kind == "postgresql" else 0)
+        trips = counts["round_trips"]
         line = (
             f"{name:28} {counts['statements'] / requests:5.2f} statements, "
             f"{transactions / requests:4.2f} transactions"

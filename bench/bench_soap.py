@@ -1,11 +1,13 @@
 """Throughput of getSystemProcessVersion through ``gateway serve`` (2 workers) against a bare WSGI
 app returning a fixed envelope under the same gunicorn settings. Prints both rates and the ratio,
 and the rate of ``floor_app`` (only the database work every request needs, on the raw driver)
-to show how much of the gap is the database's. Where spyne is installed (``make bench`` installs
-the ``bench`` extra), it also measures ``peer_spyne``: the same operation in spyne over the
-gateway's own service path (token check, journal), and spyne alone with a fixed answer, the peer
-of the bare app. Each round measures every server once; the figures are the medians of the rounds
-(a shared 2-core machine varies by a fifth between runs).
+to show how much of the gap is the database's; the bare app under ``gateway serve``'s own
+worker and the gateway's app under gunicorn's sync worker, to show what that worker costs.
+Where spyne is installed (``make bench`` installs the ``bench`` extra), it also measures
+``peer_spyne``: the same operation in spyne over the gateway's own service path (token check,
+journal), and spyne alone with a fixed answer, the peer of the bare app. Each round measures
+every server once; the figures are the medians of the rounds (a shared 2-core machine varies by
+a fifth between runs).
 
     python bench/bench_soap.py [--seconds 6] [--rounds 3] [--clients 4]
                                [--database-url postgresql+psycopg://postgres@127.0.0.1/test]
@@ -144,6 +146,8 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
         "gateway": ([*gateway, "serve", "--bind", "127.0.0.1:0", "--workers", "2"], env),
         "floor": (gunicorn("floor_app:app"), {**env, "FLOOR_DATABASE_URL": url}),
         "bare": (gunicorn("bare_app:app"), env),
+        "bare-worker": ([sys.executable, str(ROOT / "bench" / "bare_gateway_worker.py")], env),
+        "gateway-sync": (gunicorn("gateway.app:from_environment()"), env),
     }
     with_spyne = importlib.util.find_spec("spyne") is not None
     if with_spyne:
@@ -167,8 +171,10 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
         f"median of {args.rounds} rounds, {kind}"
     )
     print(line("gateway serve (2 workers):", "gateway"))
+    print(line("gateway app under gunicorn's sync worker:", "gateway-sync"))
     print(line("floor app (token SELECT + journal INSERTs, raw driver):", "floor"))
     print(line("bare WSGI app, same gunicorn settings:", "bare"))
+    print(line("bare WSGI app, gateway serve's worker:", "bare-worker"))
     if with_spyne:
         print(line("spyne peer (gateway service path, spyne SOAP layer):", "spyne"))
         print(line("spyne peer, fixed answer (no database):", "spyne-bare"))
@@ -177,6 +183,14 @@ def run(args: argparse.Namespace, work: Path, url: str) -> int:
         med["floor"],
         med["bare"],
         "gateway that journals every request in its own transaction",
+    )
+    print(
+        f"ratio bare in gateway serve's worker/bare: {med['bare-worker'] / med['bare']:.1%}, "
+        f"gateway app in gunicorn's sync worker/floor: {med['gateway-sync'] / med['floor']:.1%} "
+        f"(gateway serve's worker costs {1000 / med['bare-worker'] - 1000 / med['bare']:.2f} ms "
+        f"a request around the bare app, {1000 / med['gateway'] - 1000 / med['gateway-sync']:.2f} "
+        "ms around the gateway: receiving in its event loop, a thread per request, lingering "
+        "closes; see buffered_worker.py)"
     )
     if with_spyne:
         print(

@@ -22,7 +22,7 @@ from gateway import serve
 from gateway.buffered_worker import BufferedWorker
 from gateway.config import Settings
 
-COUNTS = {"statements": 0, "begins": 0, "commits": 0, "rollbacks": 0}
+COUNTS = {"statements": 0, "begins": 0, "commits": 0, "rollbacks": 0, "round_trips": 0}
 
 
 def _count_sql() -> None:
@@ -47,6 +47,59 @@ def _count_sql() -> None:
     event.listen(Engine, "begin", bump("begins"))
     event.listen(Engine, "commit", transaction_end("commits"))
     event.listen(Engine, "rollback", transaction_end("rollbacks"))
+    _count_round_trips()
+
+
+def _count_round_trips() -> None:
+    """PostgreSQL: the times the worker waits for the server, as psycopg talks to it.
+
+    A statement outside a pipeline is one round trip, and the BEGIN psycopg sends before the
+    first statement of a transaction is one more; a COMMIT or ROLLBACK is one when the server
+    still has a transaction to end (after a pipelined commit, SQLAlchemy's own commit sends
+    nothing); a pipeline (``UnitOfWork.commit``) is one, whatever it carries; a rate counter's
+    statement (its own connection, outside SQLAlchemy) is one."""
+    import psycopg
+    from psycopg import pq
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from gateway.store import rate_counters
+
+    def driver(conn: Any) -> Any:
+        return conn.connection.dbapi_connection
+
+    def statement(conn: Any, *_args: Any) -> None:
+        pgconn = getattr(driver(conn), "pgconn", None)
+        if pgconn is None or pgconn.pipeline_status != pq.PipelineStatus.OFF:
+            return
+        COUNTS["round_trips"] += 1
+        idle = pgconn.transaction_status == pq.TransactionStatus.IDLE
+        if idle and not driver(conn).autocommit:
+            COUNTS["round_trips"] += 1  # psycopg's BEGIN
+
+    def ending(conn: Any) -> None:
+        pgconn = getattr(driver(conn), "pgconn", None)
+        if pgconn is not None and pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            COUNTS["round_trips"] += 1
+
+    event.listen(Engine, "before_cursor_execute", statement)
+    event.listen(Engine, "commit", ending)
+    event.listen(Engine, "rollback", ending)
+
+    pipeline = psycopg.Connection.pipeline
+
+    def counted_pipeline(self: Any) -> Any:
+        COUNTS["round_trips"] += 1
+        return pipeline(self)
+
+    psycopg.Connection.pipeline = counted_pipeline  # type: ignore[method-assign]
+    run = rate_counters._Connections.run
+
+    def counted_run(self: Any, sql: str, params: Any) -> Any:
+        COUNTS["round_trips"] += 1
+        return run(self, sql, params)
+
+    rate_counters._Connections.run = counted_run  # type: ignore[method-assign]
 
 
 class ProfiledWorker(BufferedWorker):
