@@ -18,7 +18,7 @@ from gateway.service.unit_of_work import Database, UnitOfWork
 from gateway.store.models import Claim, ClaimPack, ClaimTimer, JournalEntry, Notification
 from tests.conftest import fresh_database
 from tests.integration.test_unit_of_work import _database, _new_claim
-from tests.integration.test_write_behind import _journal
+from tests.integration.test_write_behind import _journal, _pending_claim
 
 TABLES = (Claim, ClaimPack, ClaimTimer, Notification, JournalEntry)
 
@@ -56,16 +56,7 @@ def test_pending_rows_the_journal_entry_and_the_commit_are_one_round_trip(
 ) -> None:
     database = _database(postgres_url)
     with database.unit_of_work() as uow:
-        claim = _new_claim(uow)  # a claim, a timer and a notification, all pending
-        uow.claims.add_pack(
-            claim_id=claim.id,
-            kind="CNF",
-            number=1,
-            xml="<x/>",
-            sha256="0" * 64,
-            created_at=claim.created_at,
-            organisation_id="CR1",
-        )
+        _pending_claim(uow)  # a claim, a pack, a timer and a notification, all pending
         with _round_trips(uow) as trips:
             uow.commit(last=lambda: _journal(uow, "C-1"))
     assert trips == ["Sync"]  # five INSERT statements (one an executemany) and COMMIT
