@@ -224,13 +224,13 @@ class GatewayService:
         reads_first = req.era == "token" and req.operation not in AUTH_OPERATIONS
         spec = self.operations.get(req.operation)
         read_only = spec is not None and spec.reads_only
-        committing: list[Any] = []  # the result, once its COMMIT has been asked for
+        committing = False  # its COMMIT has been asked for (``result`` is then the answer)
         try:
             with self.database.unit_of_work(reads_first=reads_first, read_only=read_only) as uow:
                 result = self._run(req, uow, now, facts)
                 body = answer(Done(result))
                 uow.start_writing()
-                committing.append(result)
+                committing = True
                 uow.commit(
                     last=lambda: self._journal(
                         uow, req, facts, "Ok", None, facts.note, started, len(body), now
@@ -247,7 +247,7 @@ class GatewayService:
                 # The server committed, but the connection was lost before its answer came
                 # back: the work and its Ok entry are durable, and the caller is told so.
                 log.warning("%s: committed although the commit failed; answered Ok", req.operation)
-                return answer(Done(committing[0]))
+                return answer(Done(result))
             body = answer(Failed(req.correlation_id))
             self._journal_alone(req, facts, "Error", None, started, len(body), now)
             return body
